@@ -1,0 +1,362 @@
+"""Access tokens for Vertex AI: google-auth credentials → a bearer token on every request.
+
+:class:`TokenSource` owns the credential state of one model (and of every copy of it, and of
+its sync and async openai clients alike):
+
+* the credential is resolved lazily: explicit ``google.auth.credentials.Credentials``, else
+  Application Default Credentials on first use, so constructing a model touches no network;
+* a fresh token is reused; a *stale* one (google-auth: 3 min 45 s before expiry) is still used
+  while one background refresh runs, so no call waits on the token endpoint; an *invalid* one
+  (none yet, expired, or rejected by Vertex with a 401) makes callers wait for that refresh;
+* single flight: one token fetch however many threads or asyncio tasks ask at once; the
+  refresh runs in a worker thread, so it never blocks an event loop;
+* failures become :class:`~vertex_openai.CredentialsError`: permanent OAuth errors
+  (``invalid_grant``, ``invalid_client``, ...) at once; connection errors and timeouts after a
+  bounded number of retries with backoff (google-auth itself already retries 5xx/429 answers
+  of the token endpoint three times with backoff).
+
+:class:`VertexAuth` is the ``httpx.Auth`` flow given to the openai clients' HTTP clients: sign,
+send, and on a 401 from Vertex refresh once and resend once (the openai SDK never retries 401).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime
+import logging
+import random
+import threading
+import time
+from collections.abc import AsyncGenerator, Generator
+from typing import Any
+
+import google.auth
+import google.auth.credentials
+import google.auth.exceptions
+import google.auth.transport.requests
+import httpx
+from google.auth import _helpers as _google_auth_helpers
+
+from .errors import CredentialsError
+
+__all__ = ["CLOUD_PLATFORM_SCOPE", "TokenSource", "VertexAuth"]
+
+_LOGGER = logging.getLogger(__name__)
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+# google-auth's own threshold (3 min 45 s in 2.63), read from google-auth when it has one.
+_REFRESH_THRESHOLD: datetime.timedelta = getattr(
+    _google_auth_helpers, "REFRESH_THRESHOLD", datetime.timedelta(minutes=3, seconds=45)
+)
+
+REMEDY = (
+    "Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
+    "service-account key file, or pass credentials=..."
+)
+
+
+def _utcnow() -> datetime.datetime:
+    # Same clock and naive/aware convention as google-auth's credential expiry.
+    return _google_auth_helpers.utcnow()  # type: ignore[no-any-return,unused-ignore]
+
+
+class _Request(google.auth.transport.requests.Request):
+    """google-auth's requests transport with our token-request timeout (its default is 120 s)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def __call__(  # type: ignore[override]
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return super().__call__(  # type: ignore[no-untyped-call,unused-ignore]
+            url,
+            method=method,
+            body=body,
+            headers=headers,
+            timeout=timeout or self._timeout,
+            **kwargs,
+        )
+
+
+class TokenSource:
+    """Bearer tokens for Vertex AI from one google-auth credential, or one static token.
+
+    Args:
+        credentials: explicit google-auth credentials; None for Application Default
+            Credentials (resolved on first use).
+        api_key: a static access token (as from ``gcloud auth print-access-token``), used as
+            is and never refreshed. Exclusive with ``credentials``.
+        quota_project: project billed for quota (header ``x-goog-user-project``); defaults to
+            the credential's ``quota_project_id``.
+        token_timeout: seconds one token request may take.
+        max_attempts: attempts at the token endpoint for connection errors and timeouts.
+        backoff: first backoff in seconds between those attempts (doubled each time).
+    """
+
+    def __init__(
+        self,
+        credentials: google.auth.credentials.Credentials | None = None,
+        *,
+        api_key: str | None = None,
+        quota_project: str | None = None,
+        token_timeout: float = 30.0,
+        max_attempts: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        if credentials is not None and api_key is not None:
+            raise ValueError("pass either credentials or api_key (a static token), not both")
+        if api_key is not None and not api_key.strip():
+            raise ValueError("api_key must not be empty")
+        if credentials is not None:
+            if not isinstance(credentials, google.auth.credentials.Credentials):
+                raise TypeError(
+                    "credentials must be a google.auth.credentials.Credentials, got "
+                    f"{type(credentials).__name__}"
+                )
+            credentials = google.auth.credentials.with_scopes_if_required(
+                credentials, [CLOUD_PLATFORM_SCOPE]
+            )
+        self._credentials = credentials
+        self._static = api_key
+        self._quota_project = quota_project
+        self._token_timeout = token_timeout
+        self._max_attempts = max(1, max_attempts)
+        self._backoff = backoff
+        self._lock = threading.Lock()
+        self._adc_lock = threading.Lock()
+        self._adc_project: str | None = None
+        self._token: str | None = None
+        self._expiry: datetime.datetime | None = None
+        self._inflight: concurrent.futures.Future[str] | None = None
+        self._request: _Request | None = None
+        #: Successful token fetches made by this source (for diagnostics and benchmarks).
+        self.fetch_count = 0
+        if credentials is not None and credentials.token and credentials.valid:
+            self._token, self._expiry = credentials.token, credentials.expiry
+
+    def __repr__(self) -> str:
+        if self._static is not None:
+            return "TokenSource(static token)"
+        kind = type(self._credentials).__name__ if self._credentials else "ADC (unresolved)"
+        return f"TokenSource(credentials={kind})"
+
+    # -- credential -------------------------------------------------------------------------
+
+    @property
+    def is_static(self) -> bool:
+        """True when a static token was given: it is never refreshed."""
+        return self._static is not None
+
+    def credentials(self) -> google.auth.credentials.Credentials | None:
+        """The credential, resolving Application Default Credentials on first call.
+
+        Returns None for a static token. Raises :class:`CredentialsError` when ADC finds
+        nothing.
+        """
+        if self._static is not None:
+            return None
+        if self._credentials is None:
+            with self._adc_lock:
+                if self._credentials is None:
+                    try:
+                        creds, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+                    except google.auth.exceptions.DefaultCredentialsError as exc:
+                        raise CredentialsError(
+                            f"No Google credentials found (Application Default Credentials: "
+                            f"{exc}). {REMEDY}"
+                        ) from exc
+                    self._adc_project = project
+                    self._credentials = creds
+        return self._credentials
+
+    def default_project(self) -> str | None:
+        """The project the credential carries (ADC's project or a service account's)."""
+        creds = self.credentials()
+        if self._adc_project:
+            return self._adc_project
+        project = getattr(creds, "project_id", None) or getattr(creds, "quota_project_id", None)
+        return project if isinstance(project, str) and project else None
+
+    def quota_project(self) -> str | None:
+        """Project for ``x-goog-user-project``: the argument, else the credential's."""
+        if self._quota_project:
+            return self._quota_project
+        creds = self._credentials
+        value = getattr(creds, "quota_project_id", None) if creds is not None else None
+        return value if isinstance(value, str) and value else None
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    def token(self, timeout: float | None = None) -> str:
+        """A usable access token, waiting at most ``timeout`` seconds for a refresh."""
+        if self._static is not None:
+            return self._static
+        current = self._token_or_refresh()
+        if isinstance(current, str):
+            return current
+        try:
+            return current.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            raise self._timed_out(timeout) from None
+
+    async def atoken(self, timeout: float | None = None) -> str:
+        """Async :meth:`token`: waits for a refresh without blocking the event loop."""
+        if self._static is not None:
+            return self._static
+        current = self._token_or_refresh()
+        if isinstance(current, str):
+            return current
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(current), timeout)
+        except asyncio.TimeoutError:
+            raise self._timed_out(timeout) from None
+
+    def invalidate(self, token: str) -> bool:
+        """Vertex rejected ``token`` (401): drop it so the next caller refreshes.
+
+        Returns False when refreshing cannot help (a static token).
+        """
+        if self._static is not None:
+            return False
+        with self._lock:
+            if self._token == token:
+                self._token = None
+                self._expiry = None
+        return True
+
+    def _token_or_refresh(self) -> str | concurrent.futures.Future[str]:
+        with self._lock:
+            token, expiry = self._token, self._expiry
+            if token is not None:
+                now = _utcnow()
+                if expiry is None or now < expiry - _REFRESH_THRESHOLD:
+                    return token  # fresh
+            inflight = self._inflight or self._start_refresh_locked()
+            if token is not None and expiry is not None and _utcnow() < expiry:
+                return token  # stale but valid: the background refresh replaces it
+            return inflight
+
+    def _timed_out(self, timeout: float | None) -> CredentialsError:
+        return CredentialsError(
+            f"Timed out after {timeout} s waiting for a Google access token (the token endpoint "
+            "did not answer in time)",
+            transient=True,
+        )
+
+    def _start_refresh_locked(self) -> concurrent.futures.Future[str]:
+        future: concurrent.futures.Future[str] = concurrent.futures.Future()
+        # Running futures cannot be cancelled: a caller that gives up (timeout, cancelled task)
+        # must not cancel the refresh the other callers wait on.
+        future.set_running_or_notify_cancel()
+        self._inflight = future
+        threading.Thread(
+            target=self._refresh, args=(future,), name="vertex-openai-token", daemon=True
+        ).start()
+        return future
+
+    def _refresh(self, future: concurrent.futures.Future[str]) -> None:
+        try:
+            token, expiry = self._fetch()
+        except BaseException as exc:  # delivered to every waiter
+            with self._lock:
+                self._inflight = None
+            future.set_exception(exc)
+            return
+        with self._lock:
+            self._token, self._expiry = token, expiry
+            self._inflight = None
+            self.fetch_count += 1
+        future.set_result(token)
+
+    def _fetch(self) -> tuple[str, datetime.datetime | None]:
+        creds = self.credentials()
+        assert creds is not None
+        if self._request is None:
+            self._request = _Request(self._token_timeout)
+        kind = type(creds).__name__
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                creds.refresh(self._request)
+            except google.auth.exceptions.RefreshError as exc:
+                # google-auth has already retried the retryable answers (5xx, 429,
+                # temporarily_unavailable) three times with backoff; anything else
+                # (invalid_grant, invalid_client, ...) is permanent: not retried.
+                transient = bool(getattr(exc, "retryable", False))
+                what = "temporarily failed" if transient else "failed"
+                raise CredentialsError(
+                    f"Refreshing the Google access token ({kind}) {what}: {exc}. {REMEDY}",
+                    transient=transient,
+                ) from exc
+            except google.auth.exceptions.TransportError as exc:
+                if attempt >= self._max_attempts:
+                    raise CredentialsError(
+                        f"Could not reach the Google token endpoint ({kind}) after {attempt} "
+                        f"attempts: {exc}",
+                        transient=True,
+                    ) from exc
+                delay = self._backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
+                _LOGGER.debug("token endpoint unreachable (attempt %d), retrying", attempt)
+                time.sleep(delay)
+                continue
+            token = creds.token
+            if not token:
+                raise CredentialsError(f"Refreshing {kind} returned no access token. {REMEDY}")
+            return token, creds.expiry
+        raise AssertionError("unreachable")
+
+
+def _timeout_of(request: httpx.Request) -> float | None:
+    """The request's own timeout (the model's), used as the longest wait for a token."""
+    timeout = request.extensions.get("timeout")
+    if isinstance(timeout, dict):
+        values = [v for v in timeout.values() if isinstance(v, (int, float))]
+        return max(values) if values else None
+    return None
+
+
+class VertexAuth(httpx.Auth):
+    """``httpx.Auth`` flow: sign with a fresh token; on 401 refresh once and resend once."""
+
+    def __init__(self, source: TokenSource) -> None:
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"VertexAuth({self.source!r})"
+
+    def _sign(self, request: httpx.Request, token: str) -> None:
+        request.headers["Authorization"] = f"Bearer {token}"
+        quota_project = self.source.quota_project()
+        if quota_project:
+            request.headers["x-goog-user-project"] = quota_project
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        timeout = _timeout_of(request)
+        token = self.source.token(timeout)
+        self._sign(request, token)
+        response = yield request
+        if response.status_code == 401 and self.source.invalidate(token):
+            self._sign(request, self.source.token(timeout))
+            yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        timeout = _timeout_of(request)
+        token = await self.source.atoken(timeout)
+        self._sign(request, token)
+        response = yield request
+        if response.status_code == 401 and self.source.invalidate(token):
+            self._sign(request, await self.source.atoken(timeout))
+            yield request

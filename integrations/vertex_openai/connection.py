@@ -1,0 +1,216 @@
+"""A connection to Vertex AI: target + token source + HTTP clients, and plain openai clients.
+
+Every class of this package (the plain openai clients, LangChain, LlamaIndex, the CLI) reaches
+Vertex through one :class:`VertexConnection`. A model and all its copies share one connection,
+so they share one token source and one connection pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import google.auth.credentials
+import httpx
+import openai
+
+from .auth import TokenSource, VertexAuth
+from .target import VertexTarget, resolve_target
+from .wire import AsyncVertexTransport, VertexTransport
+
+__all__ = ["PLACEHOLDER_API_KEY", "VertexConnection", "async_openai_client", "openai_client"]
+
+#: What the openai SDK is given as api_key: the real bearer token is set per request by
+#: :class:`~vertex_openai.auth.VertexAuth`, so no token is ever stored in a client or model.
+PLACEHOLDER_API_KEY = "vertex-openai-google-auth"
+
+# The openai SDK's own defaults for its httpx clients (openai._constants).
+_TIMEOUT = httpx.Timeout(timeout=600.0, connect=5.0)
+_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+
+
+def _secret(value: Any) -> str | None:
+    """A plain string from a str or a pydantic SecretStr."""
+    if value is None:
+        return None
+    getter = getattr(value, "get_secret_value", None)
+    return str(getter() if callable(getter) else value)
+
+
+class VertexConnection:
+    """Target, token source and the HTTP clients that sign every request.
+
+    Build it with :meth:`create`. It holds no token itself: :attr:`token_source` does, and
+    never shows it in ``repr``.
+    """
+
+    def __init__(self, target: VertexTarget, token_source: TokenSource) -> None:
+        self.target = target
+        self.token_source = token_source
+        self._auth = VertexAuth(token_source)
+        self._lock = threading.Lock()
+        self._http_client: httpx.Client | None = None
+        self._async_http_client: httpx.AsyncClient | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        project: str | None = None,
+        location: str | None = None,
+        endpoint_id: str | None = None,
+        api_version: str | None = None,
+        api_endpoint: str | None = None,
+        credentials: google.auth.credentials.Credentials | None = None,
+        quota_project: str | None = None,
+        api_key: Any = None,
+    ) -> VertexConnection:
+        """Validate the target and set up auth; no network unless the project must come from ADC.
+
+        Args:
+            project: Google Cloud project; else GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT; else
+                the ADC credential's project.
+            location: ``global`` (default), a region, or ``us`` / ``eu``; else
+                GOOGLE_CLOUD_LOCATION.
+            endpoint_id: a self-deployed Model Garden endpoint; None for Gemini and MaaS.
+            api_version: ``v1`` (default) or ``v1beta1``.
+            api_endpoint: replaces scheme and host (dedicated DNS, PSC, the emulator).
+            credentials: google-auth credentials; None for Application Default Credentials.
+            quota_project: header ``x-goog-user-project``.
+            api_key: a static access token (str or SecretStr), never refreshed.
+        """
+        source = TokenSource(credentials, api_key=_secret(api_key), quota_project=quota_project)
+        target = resolve_target(
+            project=project,
+            location=location,
+            endpoint_id=endpoint_id,
+            api_version=api_version,
+            api_endpoint=api_endpoint,
+            default_project=None if source.is_static else source.default_project,
+        )
+        return cls(target, source)
+
+    def __repr__(self) -> str:
+        return f"VertexConnection(base_url={self.base_url!r}, {self.token_source!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI ``base_url`` of the target."""
+        return self.target.base_url
+
+    def model_name(self, model: str | None) -> str:
+        """The model name to send (``google/`` added to a bare name on openapi)."""
+        return self.target.model_name(model)
+
+    @property
+    def auth(self) -> VertexAuth:
+        """The ``httpx.Auth`` that signs requests (for a caller's own httpx client)."""
+        return self._auth
+
+    def http_client(self) -> httpx.Client:
+        """The shared sync httpx client: signed, Vertex-aware errors and streams."""
+        with self._lock:
+            if self._http_client is None:
+                self._http_client = httpx.Client(
+                    auth=self._auth,
+                    transport=VertexTransport(httpx.HTTPTransport(limits=_LIMITS)),
+                    timeout=_TIMEOUT,
+                    follow_redirects=True,
+                )
+            return self._http_client
+
+    def async_http_client(self) -> httpx.AsyncClient:
+        """The shared async httpx client."""
+        with self._lock:
+            if self._async_http_client is None:
+                self._async_http_client = httpx.AsyncClient(
+                    auth=self._auth,
+                    transport=AsyncVertexTransport(httpx.AsyncHTTPTransport(limits=_LIMITS)),
+                    timeout=_TIMEOUT,
+                    follow_redirects=True,
+                )
+            return self._async_http_client
+
+    def openai_client(self, **kwargs: Any) -> openai.OpenAI:
+        """An ``openai.OpenAI`` on this connection (kwargs: timeout, max_retries, ...)."""
+        return openai.OpenAI(
+            api_key=PLACEHOLDER_API_KEY,
+            base_url=self.base_url,
+            http_client=self.http_client(),
+            **kwargs,
+        )
+
+    def async_openai_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
+        """An ``openai.AsyncOpenAI`` on this connection."""
+        return openai.AsyncOpenAI(
+            api_key=PLACEHOLDER_API_KEY,
+            base_url=self.base_url,
+            http_client=self.async_http_client(),
+            **kwargs,
+        )
+
+
+def openai_client(
+    *,
+    project: str | None = None,
+    location: str | None = None,
+    endpoint_id: str | None = None,
+    api_version: str | None = None,
+    api_endpoint: str | None = None,
+    credentials: google.auth.credentials.Credentials | None = None,
+    quota_project: str | None = None,
+    api_key: str | None = None,
+    **client_kwargs: Any,
+) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client for Vertex AI that keeps its token fresh forever.
+
+    The drop-in replacement for Google's ``OpenAICredentialsRefresher`` sample::
+
+        import vertex_openai
+
+        client = vertex_openai.openai_client(project="my-project", location="global")
+        client.chat.completions.create(
+            model="google/gemini-2.5-flash",
+            messages=[{"role": "user", "content": "Why is the sky blue?"}],
+        )
+
+    The model name is sent as given (use the ``publisher/model`` form on openapi).
+    ``client_kwargs`` go to ``openai.OpenAI`` (timeout, max_retries, default_headers, ...).
+    """
+    connection = VertexConnection.create(
+        project=project,
+        location=location,
+        endpoint_id=endpoint_id,
+        api_version=api_version,
+        api_endpoint=api_endpoint,
+        credentials=credentials,
+        quota_project=quota_project,
+        api_key=api_key,
+    )
+    return connection.openai_client(**client_kwargs)
+
+
+def async_openai_client(
+    *,
+    project: str | None = None,
+    location: str | None = None,
+    endpoint_id: str | None = None,
+    api_version: str | None = None,
+    api_endpoint: str | None = None,
+    credentials: google.auth.credentials.Credentials | None = None,
+    quota_project: str | None = None,
+    api_key: str | None = None,
+    **client_kwargs: Any,
+) -> openai.AsyncOpenAI:
+    """An ``openai.AsyncOpenAI`` client for Vertex AI; see :func:`openai_client`."""
+    connection = VertexConnection.create(
+        project=project,
+        location=location,
+        endpoint_id=endpoint_id,
+        api_version=api_version,
+        api_endpoint=api_endpoint,
+        credentials=credentials,
+        quota_project=quota_project,
+        api_key=api_key,
+    )
+    return connection.async_openai_client(**client_kwargs)
