@@ -16,15 +16,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-THOUGHT_SIGNATURES_DOC = "https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures"
+THOUGHT_SIGNATURES_DOC = (
+    "https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures"
+)
 
 # Dummy signatures Google documents for histories that never had real ones (Gemini API
 # "Thought signatures" FAQ, https://ai.google.dev/gemini-api/docs/thought-signatures). Whether
 # Vertex's OpenAI endpoint honours them is unconfirmed: VertexEmulator.accept_dummy_signatures.
-DUMMY_SIGNATURES = frozenset({"skip_thought_signature_validator", "context_engineering_is_the_way_to_go"})
+DUMMY_SIGNATURES = frozenset(
+    {"skip_thought_signature_validator", "context_engineering_is_the_way_to_go"}
+)
 
 # reasoning_effort -> thinking budget (VERTEX_FACTS "Request": H).
-REASONING_BUDGETS: dict[str, int] = {"none": 0, "minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
+REASONING_BUDGETS: dict[str, int] = {
+    "none": 0,
+    "minimal": 0,
+    "low": 1024,
+    "medium": 8192,
+    "high": 24576,
+}
 
 
 class ChatError(Exception):
@@ -313,9 +323,9 @@ def _function_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     result = []
     for tool in tools:
-        if isinstance(tool, dict) and isinstance(tool.get("function"), dict):
-            if isinstance(tool["function"].get("name"), str):
-                result.append(tool["function"])
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            result.append(function)
     return result
 
 
@@ -390,7 +400,9 @@ def plan_chat(
     if not isinstance(n, int) or n < 1:
         raise ChatError(400, f"Invalid value for n: {n!r}.")
     stops = body.get("stop")
-    stop_list = [stops] if isinstance(stops, str) else [s for s in stops or [] if isinstance(s, str)]
+    stop_list = (
+        [stops] if isinstance(stops, str) else [s for s in stops or [] if isinstance(s, str)]
+    )
     tools = _function_tools(body)
     tool = _chosen_tool(body, tools)
 
@@ -398,8 +410,17 @@ def plan_chat(
     for _ in range(n):
         choices.append(
             _one_choice(
-                body, messages, text, tool, queued, config, max_tokens, stop_list, gemini3,
-                new_call_id, new_signature,
+                body,
+                messages,
+                text,
+                tool,
+                queued,
+                config,
+                max_tokens,
+                stop_list,
+                gemini3,
+                new_call_id,
+                new_signature,
             )
         )
     completion_tokens = word_count(content_text(choices[0]["message"].get("content")))
@@ -508,9 +529,7 @@ def _text_answer(body: dict[str, Any], text: str) -> str:
     return f"You said: {text}"
 
 
-def check_thought_signatures(
-    messages: list[Any], is_valid: Callable[[str], bool]
-) -> str | None:
+def check_thought_signatures(messages: list[Any], is_valid: Callable[[str], bool]) -> str | None:
     """Gemini 3's check of the current turn; returns Vertex's 400 message or None.
 
     Every assistant message with tool_calls after the last user message must carry the

@@ -1,0 +1,93 @@
+"""The parameters every framework class shares, declared once.
+
+``VertexParams`` is a pydantic mixin: the LangChain and LlamaIndex classes inherit it next to
+their framework base, so the target, auth and Gemini options are declared, documented and
+turned into a :class:`~vertex_openai.connection.VertexConnection` in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .connection import VertexConnection
+from .wire import google_options
+
+__all__ = ["VertexParams"]
+
+
+class VertexParams(BaseModel):
+    """Vertex target, auth and Gemini options (shared by every framework class)."""
+
+    project: str | None = Field(
+        default=None,
+        description="Google Cloud project; else GOOGLE_CLOUD_PROJECT, else the ADC project.",
+    )
+    location: str | None = Field(
+        default=None,
+        description="'global' (default), a region such as 'us-central1', or 'us' / 'eu'; "
+        "else GOOGLE_CLOUD_LOCATION.",
+    )
+    endpoint_id: str | None = Field(
+        default=None,
+        description="A self-deployed Model Garden endpoint id; None for Gemini and MaaS models.",
+    )
+    api_version: str | None = Field(default=None, description="'v1' (default) or 'v1beta1'.")
+    api_endpoint: str | None = Field(
+        default=None,
+        description="Replaces scheme and host: dedicated endpoint DNS, Private Service Connect, "
+        "or the emulator's URL. Plain http only for loopback hosts.",
+    )
+    credentials: Any = Field(
+        default=None,
+        exclude=True,
+        description="google.auth.credentials.Credentials; None for Application Default "
+        "Credentials.",
+    )
+    quota_project: str | None = Field(
+        default=None, description="Project billed for quota (header x-goog-user-project)."
+    )
+    thinking_budget: int | None = Field(
+        default=None, description="Gemini thinking budget in tokens (thinking_config)."
+    )
+    thinking_level: str | None = Field(
+        default=None, description="Gemini 3 thinking level, e.g. 'low' or 'high'."
+    )
+    include_thoughts: bool | None = Field(
+        default=None, description="Ask Gemini to return thought summaries."
+    )
+    safety_settings: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Gemini safety settings: [{'category': ..., 'threshold': ...}].",
+    )
+    cached_content: str | None = Field(
+        default=None, description="A Vertex context cache resource name."
+    )
+    thought_tag_marker: str | None = Field(
+        default=None, description="Return thoughts inline, wrapped in this tag (e.g. 'think')."
+    )
+
+    def _vertex_connection(self, api_key: Any = None) -> VertexConnection:
+        """A new connection from these parameters (``api_key``: a static token, or None)."""
+        return VertexConnection.create(
+            project=self.project,
+            location=self.location,
+            endpoint_id=self.endpoint_id,
+            api_version=self.api_version,
+            api_endpoint=self.api_endpoint,
+            credentials=self.credentials,
+            quota_project=self.quota_project,
+            api_key=api_key,
+        )
+
+    def _google_options(self) -> dict[str, Any]:
+        """The Gemini options for ``extra_body.google`` (empty when none is set)."""
+        return google_options(
+            thinking_budget=self.thinking_budget,
+            thinking_level=self.thinking_level,
+            include_thoughts=self.include_thoughts,
+            safety_settings=self.safety_settings,
+            cached_content=self.cached_content,
+            thought_tag_marker=self.thought_tag_marker,
+        )

@@ -1,0 +1,189 @@
+"""Wire: Vertex error bodies, stream completeness, Gemini options, thought signatures."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from vertex_openai import VertexStreamError
+from vertex_openai.wire import (
+    VertexTransport,
+    capture_extra_content,
+    google_options,
+    merge_extra_body,
+    normalize_error_body,
+    restore_extra_content,
+)
+
+VERTEX_403 = [
+    {
+        "error": {
+            "code": 403,
+            "message": "Permission 'aiplatform.endpoints.predict' denied on resource",
+            "status": "PERMISSION_DENIED",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo"}],
+        }
+    }
+]
+
+
+def _normalized(status: int, ctype: str, body: bytes) -> dict[str, object]:
+    fixed = normalize_error_body(status, ctype, body, "POST", "https://h/v1/x")
+    assert fixed is not None
+    error = json.loads(fixed)["error"]
+    assert isinstance(error, dict)
+    return error
+
+
+def test_list_wrapped_error_unwrapped_with_status() -> None:
+    error = _normalized(403, "application/json", json.dumps(VERTEX_403).encode())
+    assert error["message"] == (
+        "PERMISSION_DENIED: Permission 'aiplatform.endpoints.predict' denied on resource"
+    )
+    assert error["status"] == error["type"] == "PERMISSION_DENIED"
+    assert error["code"] == 403
+    assert error["details"] == VERTEX_403[0]["error"]["details"]
+
+
+def test_html_page_becomes_short_error() -> None:
+    page = b"<!DOCTYPE html><html><title>Error 404 (Not Found)!!1</title>" + b"x" * 5000
+    error = _normalized(404, "text/html; charset=UTF-8", page)
+    message = str(error["message"])
+    assert "404" in message and "https://h/v1/x" in message and "HTML" in message
+    assert "<html" not in message and len(message) < 400
+
+
+def test_plain_text_error_is_shortened() -> None:
+    error = _normalized(502, "text/plain", b"upstream connect error " * 100)
+    assert str(error["message"]).startswith("HTTP_502: HTTP 502") or "502" in str(error["message"])
+    assert len(str(error["message"])) < 450
+
+
+def test_other_json_left_alone() -> None:
+    assert normalize_error_body(400, "application/json", b'{"detail": "x"}', "GET", "u") is None
+
+
+def _sse(*events: bytes) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, content=b"".join(events)
+        )
+
+    return httpx.MockTransport(handler)
+
+
+CHUNK = b'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
+LAST = b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+
+
+@pytest.mark.parametrize(
+    "events", [(CHUNK, LAST), (CHUNK, LAST, b"data: [DONE]\n\n"), (CHUNK, b"data: [DONE]\n\n")]
+)
+def test_complete_streams_pass(events: tuple[bytes, ...]) -> None:
+    with httpx.Client(transport=VertexTransport(_sse(*events))) as client:
+        with client.stream("POST", "http://127.0.0.1/chat/completions") as response:
+            assert b"".join(response.iter_bytes()) == b"".join(events)
+
+
+def test_stream_ending_early_raises() -> None:
+    with httpx.Client(transport=VertexTransport(_sse(CHUNK, CHUNK))) as client:
+        with client.stream("POST", "http://127.0.0.1/chat/completions") as response:
+            with pytest.raises(VertexStreamError, match="before the answer was complete"):
+                b"".join(response.iter_bytes())
+
+
+def test_google_options_and_merge() -> None:
+    google = google_options(
+        thinking_budget=1024,
+        include_thoughts=True,
+        safety_settings=[{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_NONE"}],
+        cached_content="projects/p/locations/us-central1/cachedContents/1",
+        thought_tag_marker="think",
+    )
+    assert google == {
+        "thinking_config": {"thinking_budget": 1024, "include_thoughts": True},
+        "safety_settings": [{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_NONE"}],
+        "cached_content": "projects/p/locations/us-central1/cachedContents/1",
+        "thought_tag_marker": "think",
+    }
+    assert google_options() == {}
+    user = {
+        "extra_body": {"google": {"thinking_config": {"thinking_budget": 1}, "x": 1}},
+        "top_k": 3,
+    }
+    merged = merge_extra_body(user, {"thinking_config": {"thinking_level": "low"}})
+    assert merged == {
+        "extra_body": {
+            "google": {"thinking_config": {"thinking_budget": 1, "thinking_level": "low"}, "x": 1}
+        },
+        "top_k": 3,
+    }
+    assert user["extra_body"]["google"]["thinking_config"] == {"thinking_budget": 1}  # not mutated
+    assert merge_extra_body(None, {}) is None
+    assert merge_extra_body(None, {}, reasoning_effort="low") is None
+
+
+def test_reasoning_effort_excludes_thinking_config() -> None:
+    with pytest.raises(ValueError, match="reasoning_effort"):
+        merge_extra_body(None, {"thinking_config": {"thinking_budget": 10}}, reasoning_effort="low")
+    with pytest.raises(ValueError, match="reasoning_effort"):
+        merge_extra_body(
+            {"extra_body": {"google": {"thinking_config": {"include_thoughts": True}}}},
+            {},
+            reasoning_effort="high",
+        )
+    assert merge_extra_body(None, {"safety_settings": []}, reasoning_effort="low") is not None
+
+
+SIG = {"google": {"thought_signature": "c2lnbmF0dXJl"}}
+
+
+def test_capture_and_restore_signatures() -> None:
+    response_message = {
+        "role": "assistant",
+        "content": None,
+        "extra_content": {"google": {"thought_signature": "bXNn"}},
+        "tool_calls": [
+            {
+                "id": "a",
+                "type": "function",
+                "function": {"name": "f", "arguments": "{}"},
+                "extra_content": SIG,
+            },
+            {"id": "b", "type": "function", "function": {"name": "g", "arguments": "{}"}},
+        ],
+    }
+    captured = capture_extra_content(response_message)
+    assert captured == {
+        "message": {"google": {"thought_signature": "bXNn"}},
+        "tool_calls": [{"id": "a", "index": 0, "extra_content": SIG}],
+    }
+    assert json.loads(json.dumps(captured)) == captured
+    assert capture_extra_content({"role": "assistant", "content": "x"}) is None
+
+    outgoing = [
+        {"role": "user", "content": "q"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+                {"id": "b", "type": "function", "function": {"name": "g", "arguments": "{}"}},
+            ],
+        },
+        {"role": "tool", "tool_call_id": "a", "content": "1"},
+    ]
+    restore_extra_content(outgoing, [captured])
+    assistant = outgoing[1]
+    assert assistant["extra_content"] == {"google": {"thought_signature": "bXNn"}}
+    assert assistant["tool_calls"][0]["extra_content"] == SIG  # type: ignore[index]
+    assert "extra_content" not in assistant["tool_calls"][1]  # type: ignore[index]
+
+
+def test_restore_by_position_when_ids_differ() -> None:
+    captured = {"tool_calls": [{"id": None, "index": 0, "extra_content": SIG}]}
+    outgoing = [{"role": "assistant", "tool_calls": [{"id": "generated", "function": {}}]}]
+    restore_extra_content(outgoing, [captured])
+    assert outgoing[0]["tool_calls"][0]["extra_content"] == SIG  # type: ignore[index]
