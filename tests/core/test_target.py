@@ -100,7 +100,7 @@ def test_api_endpoint_replaces_scheme_and_host() -> None:
     ["http://10.0.0.1:8080", "http://example.com", "http://aiplatform.googleapis.com"],
 )
 def test_plain_http_refused_off_loopback(endpoint: str) -> None:
-    with pytest.raises(ValueError, match="api_endpoint.*plain http"):
+    with pytest.raises(ValueError, match=r"api_endpoint.*plain http"):
         resolve_target(project="p", api_endpoint=endpoint)
 
 

@@ -82,16 +82,20 @@ LAST = b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
     "events", [(CHUNK, LAST), (CHUNK, LAST, b"data: [DONE]\n\n"), (CHUNK, b"data: [DONE]\n\n")]
 )
 def test_complete_streams_pass(events: tuple[bytes, ...]) -> None:
-    with httpx.Client(transport=VertexTransport(_sse(*events))) as client:
-        with client.stream("POST", "http://127.0.0.1/chat/completions") as response:
-            assert b"".join(response.iter_bytes()) == b"".join(events)
+    with (
+        httpx.Client(transport=VertexTransport(_sse(*events))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+    ):
+        assert b"".join(response.iter_bytes()) == b"".join(events)
 
 
 def test_stream_ending_early_raises() -> None:
-    with httpx.Client(transport=VertexTransport(_sse(CHUNK, CHUNK))) as client:
-        with client.stream("POST", "http://127.0.0.1/chat/completions") as response:
-            with pytest.raises(VertexStreamError, match="before the answer was complete"):
-                b"".join(response.iter_bytes())
+    with (
+        httpx.Client(transport=VertexTransport(_sse(CHUNK, CHUNK))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+        pytest.raises(VertexStreamError, match="before the answer was complete"),
+    ):
+        b"".join(response.iter_bytes())
 
 
 def test_google_options_and_merge() -> None:

@@ -1,0 +1,95 @@
+"""Records and scripted-fault structures shared by the emulator modules (private)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+def _mask(token: str | None) -> str | None:
+    if token is None:
+        return None
+    return token[:9] + "***" if len(token) > 12 else "***"
+
+
+@dataclass(frozen=True, repr=False)
+class RecordedRequest:
+    """One Vertex API request the emulator received (token requests are logged separately).
+
+    ``headers`` have lower-cased names and keep ``authorization`` as received; ``repr()``
+    masks it. ``path`` excludes the query string (see ``query``). ``status`` is what the
+    emulator answered (0 while the answer is still being produced).
+    """
+
+    method: str
+    path: str
+    route: str  # "chat" | "embeddings" | "endpoints" | "unknown"
+    headers: dict[str, str]
+    body: Any
+    token: str | None
+    api_version: str | None
+    project: str | None
+    location: str | None
+    endpoint_id: str | None
+    status: int
+    query: dict[str, str] = field(default_factory=dict)
+    time: float = 0.0
+
+    def __repr__(self) -> str:
+        headers = dict(self.headers)
+        if "authorization" in headers:
+            scheme = headers["authorization"].split(" ", 1)[0]
+            headers["authorization"] = f"{scheme} ***"
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, route={self.route!r}, "
+            f"status={self.status}, token={_mask(self.token)!r}, headers={headers!r}, "
+            f"body={self.body!r})"
+        )
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """One hit on the emulator's OAuth token endpoint."""
+
+    time: float
+    grant_type: str | None
+    status: int  # HTTP status answered (0 = connection dropped on purpose)
+    error: str | None = None  # OAuth error code when refused
+    access_token: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class _Fault:
+    status: int
+    remaining: int
+    retry_after: float | None
+    message: str | None
+    route: str
+    html: bool
+
+
+@dataclass
+class _TokenFault:
+    error: str
+    status: int
+    remaining: int
+    disconnect: bool
+    description: str | None
+
+
+@dataclass
+class _StreamFault:
+    kind: Literal["cut", "malform"]
+    remaining: int
+    after_chunks: int = 2
+
+
+@dataclass
+class _Endpoint:
+    endpoint_id: str
+    display_name: str
+    location: str
+    deployed_models: list[dict[str, Any]]
+    dedicated_dns: str | None
+    model: str
+    create_time: str
