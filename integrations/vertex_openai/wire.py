@@ -33,6 +33,7 @@ __all__ = [
     "capture_extra_content",
     "google_options",
     "merge_extra_body",
+    "merge_extra_content",
     "normalize_error_body",
     "restore_extra_content",
 ]
@@ -435,3 +436,43 @@ def restore_extra_content(
             extra = by_id.get(str(call.get("id")))
             if extra is not None and "extra_content" not in call:
                 call["extra_content"] = copy.deepcopy(extra)
+
+
+def merge_extra_content(
+    captured: Mapping[str, Any] | None, update: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """Fold what :func:`capture_extra_content` found in one stream delta into an answer's.
+
+    A streamed answer carries ``extra_content`` on its deltas (Gemini 3 sends a whole tool call,
+    signature included, in one delta; a message-level signature rides on a content delta;
+    VERTEX_FACTS.md, "Gemini 3 thought signatures"). Call :func:`capture_extra_content` on each
+    delta and fold the results in order::
+
+        captured = None
+        for delta in deltas:
+            captured = merge_extra_content(captured, capture_extra_content(delta))
+
+    Message-level objects are deep-merged (later keys win). Tool call entries with the same
+    ``index`` (the stream's tool call index) are combined: a missing ``id`` is filled in and
+    ``extra_content`` deep-merged; new indexes are appended. Returns a new dict in the shape
+    :func:`restore_extra_content` reads (the inputs are not modified), or None when both are
+    empty.
+    """
+    result: dict[str, Any] = copy.deepcopy(dict(captured)) if captured else {}
+    if not update:
+        return result or None
+    if isinstance(update.get("message"), Mapping):
+        message = result.setdefault("message", {})
+        _deep_merge(message, update["message"])
+    calls: list[dict[str, Any]] = result.setdefault("tool_calls", [])
+    for call in update.get("tool_calls") or ():
+        same = next((c for c in calls if c.get("index") == call.get("index")), None)
+        if same is None:
+            calls.append(copy.deepcopy(dict(call)))
+            continue
+        if call.get("id") and not same.get("id"):
+            same["id"] = call["id"]
+        _deep_merge(same.setdefault("extra_content", {}), call.get("extra_content") or {})
+    if not calls:
+        del result["tool_calls"]
+    return result or None

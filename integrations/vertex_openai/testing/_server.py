@@ -195,7 +195,10 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = split.path
         if path == "/token" and self.command == "POST":
-            self._handle_token(raw_body)
+            try:
+                self._handle_token(raw_body)
+            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                self._drop()
             return
 
         match = _API_PATH.match(path)
@@ -236,8 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
         status = 500
         try:
             status = self._handle_api(entry, raw_body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self._drop()
         except Exception:
             # An emulator bug: answer 500 INTERNAL (if nothing was sent yet) and show it.
             traceback.print_exc()

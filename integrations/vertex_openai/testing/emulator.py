@@ -548,5 +548,6 @@ class VertexEmulator:
             return [e for e in self._endpoints.values() if e.location == location]
 
     def _sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self._stopping.wait(seconds)
+        """Wait (latency scripts); a stop() in the meantime aborts the exchange."""
+        if seconds > 0 and self._stopping.wait(seconds):
+            raise ConnectionAbortedError("emulator stopped")
