@@ -22,7 +22,7 @@ STATUS_NAMES: dict[int, str] = {
     504: "DEADLINE_EXCEEDED",
 }
 
-# Vertex's 401 for an expired / unknown token (VERTEX_FACTS "Errors": M, many captures).
+# Vertex's 401 for an expired / unknown token (VERTEX_FACTS.md "Errors": M, public captures).
 INVALID_CREDENTIALS_MESSAGE = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
     "cookie or other valid authentication credential. See "
@@ -113,7 +113,8 @@ def html_error_page(status: int, path: str) -> bytes:
     """Google front end's HTML error page ("Error 404 (Not Found)!!1").
 
     Unknown paths on ``*-aiplatform.googleapis.com`` (e.g. ``/v1/.../endpoints/openapi/models``)
-    answer with this page rather than JSON (VERTEX_FACTS "Base URLs", routes: M).
+    answer with this page rather than JSON (VERTEX_FACTS.md "Base URLs": M; the routes that
+    exist are those of python-aiplatform's prediction_service ``rest_base.py``).
     """
     title = _HTML_TITLES.get(status, "Server Error" if status >= 500 else "Error")
     safe_path = path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

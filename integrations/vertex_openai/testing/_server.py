@@ -10,8 +10,8 @@ import re
 import secrets
 import socket
 import struct
-import threading
 import sys
+import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,7 +53,7 @@ _TOKEN_ERROR_TEXT: dict[str, str] = {
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # idle keep-alive handlers would otherwise block server_close()
-    request_queue_size = 256  # listen backlog well above 5 (VERTEX_FACTS "Auth")
+    request_queue_size = 256  # listen backlog well above 5 ([facts] "Auth")
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], emulator: VertexEmulator) -> None:
@@ -80,7 +80,7 @@ def _is_token_array(value: Any) -> bool:
 
 def _response_id() -> str:
     # Vertex chat ids look like "2025-06-11|10:00:00.292195-07|9.7.144.202|-123456789"
-    # (VERTEX_FACTS "Response": H, MaaS page sample).
+    # ([maas], H).
     now = _dt.datetime.now().astimezone()
     offset = now.utcoffset() or _dt.timedelta()
     hours = int(offset.total_seconds() // 3600)
@@ -254,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer a Vertex API request; returns the HTTP status answered."""
         emu = self.server.emulator
         if entry.route == "unknown":
-            # No such route (e.g. /models): Google's HTML 404 (VERTEX_FACTS "Base URLs": M).
+            # No such route (e.g. /models; [routes] has none): Google's HTML 404 ([facts] M).
             self._send(404, _errors.html_error_page(404, entry.path), "text/html; charset=UTF-8")
             return 404
         emu._sleep(emu._latency_for(entry.route))
@@ -268,7 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
         rpc = f"google.cloud.aiplatform.{entry.api_version}.{service}.{method_name}"
         if entry.token is None or not emu._tokens.check(entry.token):
             # 401 UNAUTHENTICATED, reason ACCESS_TOKEN_TYPE_UNSUPPORTED for a bad/expired token
-            # (VERTEX_FACTS "Errors": M); CREDENTIALS_MISSING when none is sent (standard GFE).
+            # ([facts] "Errors", M); CREDENTIALS_MISSING when none is sent (standard GFE).
             missing = entry.token is None
             self._send_error_json(
                 401,
@@ -303,7 +303,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         project, location = entry.project or "", entry.location or ""
         if emu.enforce_project and project not in (emu.project, emu.project_number):
-            # VERTEX_FACTS "Errors": 403 PERMISSION_DENIED, "Permission '...' denied on
+            # [facts] "Errors": 403 PERMISSION_DENIED, "Permission '...' denied on
             # resource ... (or it may not exist)." with reason IAM_PERMISSION_DENIED (M/H).
             permission = "aiplatform.endpoints." + (
                 "list" if entry.route == "endpoints" else "predict"
@@ -329,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         if entry.endpoint_id != "openapi":
             endpoint = emu._endpoint(entry.endpoint_id or "")
             if endpoint is None or endpoint.location != location:
-                # Guessed wording; status per VERTEX_FACTS (unknown resources are 404).
+                # Guessed wording; 404 list-wrapped like other unknown resources ([facts] "Models").
                 self._send_error_json(
                     404,
                     f"Endpoint `projects/{project}/locations/{location}/endpoints/"
@@ -344,7 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         model: str
         if endpoint is not None:
-            # Self-deployed endpoints ignore the model field (VERTEX_FACTS "Base URLs": H).
+            # Self-deployed endpoints ignore the model field ([overview] samples; [facts] H).
             model = endpoint.model
         else:
             sent = body.get("model")
@@ -364,13 +364,13 @@ class _Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         publisher, _, name = model.partition("/")
         if not publisher or not name:
-            # Bare model names are rejected on openapi (VERTEX_FACTS "Models": M).
+            # publisher/model is required on openapi ([overview], H); the 400 text is [facts] M.
             self._send_error_json(
                 400, "Malformed publisher model name: expected format '<publisher>/<model>'"
             )
             return 400
         if emu.known_models is not None and model not in emu.known_models:
-            # Unknown publisher model: 404, list-wrapped (VERTEX_FACTS "Models": M); the wording
+            # Unknown publisher model: 404, list-wrapped ([facts] "Models", M); the wording
             # is Vertex's usual "Publisher Model ... was not found" text.
             self._send_error_json(
                 404,
@@ -418,7 +418,7 @@ class _Handler(BaseHTTPRequestHandler):
         response_id, created = _response_id(), int(time.time())
         if stream:
             return self._stream_chat(plan, body, model, response_id, created)
-        # Unary shape per VERTEX_FACTS "Response" (H, MaaS page sample).
+        # Unary shape per [maas] (H).
         payload = {
             "choices": [
                 {
@@ -476,11 +476,11 @@ class _Handler(BaseHTTPRequestHandler):
                     part["extra_content"] = extra
                 events.append(chunk([delta(index, part)]))
             for position, call in enumerate(message.get("tool_calls") or []):
-                # Whole tool call in one delta, with its extra_content (VERTEX_FACTS
+                # Whole tool call in one delta, with its extra_content ([facts]
                 # "Gemini 3 thought signatures": L; index kept for OpenAI clients).
                 events.append(chunk([delta(index, {"tool_calls": [{"index": position, **call}]})]))
-        # usage on the last chunk, sent even without stream_options (VERTEX_FACTS "Response": H
-        # for MaaS); always_stream_usage=False sends it only when include_usage is asked for.
+        # usage on the last chunk, sent even without stream_options ([maas], H; unconfirmed
+        # for Gemini); always_stream_usage=False sends it only when include_usage is asked.
         options = body.get("stream_options")
         wants_usage = isinstance(options, dict) and options.get("include_usage") is True
         last_choices = [
@@ -542,7 +542,7 @@ class _Handler(BaseHTTPRequestHandler):
                 texts = []
                 break
         if not texts:
-            # Whether Vertex takes token-id arrays is unknown (VERTEX_FACTS "Clients"):
+            # Whether Vertex takes token-id arrays is unknown ([facts] "Clients"):
             # rejected unless accept_token_arrays; the wording is a guess.
             raise ChatError(400, "Invalid input: expected a string or a list of strings.")
         dims = body.get("dimensions", emu.embedding_dimensions)
@@ -594,7 +594,7 @@ class _Handler(BaseHTTPRequestHandler):
         items = []
         for ep in page:
             # Resource fields per the REST reference `projects.locations.endpoints` (H);
-            # dedicatedEndpointDns has no scheme (VERTEX_FACTS "Base URLs": H).
+            # dedicatedEndpointDns has no scheme ([endpoints-ref], H).
             item: dict[str, Any] = {
                 "name": f"projects/{name_project}/locations/{ep.location}/endpoints/"
                 f"{ep.endpoint_id}",

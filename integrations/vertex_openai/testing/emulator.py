@@ -9,9 +9,22 @@ It serves, on 127.0.0.1 only, what a client of Vertex's OpenAI-compatible surfac
 
 Anything else answers Google's HTML 404 page. Answers come from a deterministic model (see
 :class:`VertexEmulator` and ``_model.py``); faults, latency and broken streams can be
-scripted. Each copied Vertex behaviour cites its public source where it is implemented
-(``VERTEX_FACTS`` is the project's fact sheet, which lists the Google documents and reports).
-The HTTP plumbing lives in ``_server.py``.
+scripted. The HTTP plumbing lives in ``_server.py``, the model in ``_model.py``.
+
+Each copied Vertex behaviour cites its public source in a comment, by these tags, with the
+confidence of the project's fact sheet (VERTEX_FACTS.md: H official, M several reports, L one):
+
+* [overview] Vertex AI docs, "Using OpenAI libraries with Vertex AI" and its examples and
+  auth pages, https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/overview
+* [maas] Vertex AI docs, "Call open model APIs" (MaaS): response and stream samples.
+* [routes] googleapis/python-aiplatform,
+  ``aiplatform_v1beta1/services/prediction_service/transports/rest_base.py``.
+* [endpoints-ref] REST reference ``projects.locations.endpoints``,
+  https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints
+* [thought-signatures] https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures
+  and the captured 400 in openclaw/openclaw#77925.
+* [gemini-ts] Gemini API "Thought signatures" FAQ, https://ai.google.dev/gemini-api/docs/thought-signatures
+* [facts] VERTEX_FACTS.md entries backed by public reports (M/L), section named inline.
 """
 
 from __future__ import annotations

@@ -1,0 +1,433 @@
+"""LlamaIndex classes for Vertex AI's OpenAI-compatible API.
+
+:class:`VertexOpenAILike` (an ``OpenAILike`` LLM) and :class:`VertexOpenAILikeEmbedding` (an
+``OpenAILikeEmbedding``) only translate LlamaIndex's hooks to the core: the target, auth,
+Gemini options, error handling and thought signatures all live in :mod:`vertex_openai`.
+
+Install with ``pip install "vertex-openai[llama-index]"``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    MessageRole,
+)
+from llama_index.core.bridge.pydantic import PrivateAttr
+from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW
+from llama_index.embeddings.openai_like import OpenAILikeEmbedding
+from llama_index.llms.openai.utils import to_openai_message_dicts
+from llama_index.llms.openai_like import OpenAILike
+
+from ._params import VertexParams
+from .connection import PLACEHOLDER_API_KEY, VertexConnection
+from .wire import (
+    EXTRA_CONTENT_KEY,
+    capture_extra_content,
+    merge_extra_body,
+    merge_extra_content,
+    restore_extra_content,
+)
+
+__all__ = ["VertexOpenAILike", "VertexOpenAILikeEmbedding"]
+
+# Context windows by model family (publisher prefix and version suffix ignored). Gemini 2.x
+# and 3.x read 1,048,576 input tokens (Vertex model cards). Anything else: pass context_window.
+_CONTEXT_WINDOWS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"^gemini-(2|3)(\.\d+)?-"), 1_048_576),
+)
+
+# Given by the connection; a value here would bypass the signed, Vertex-aware clients.
+_CLIENT_ARGS = ("http_client", "async_http_client", "openai_client", "async_openai_client")
+
+# Private keyword that carries the restored message dicts from _chat & co. to
+# _get_model_kwargs (every LlamaIndex chat path hands its kwargs to _get_model_kwargs).
+_MESSAGES_KWARG = "_vertex_messages"
+
+
+def _bare_model(model: str) -> str:
+    return model.rsplit("/", 1)[-1].lower()
+
+
+def _is_gemini(model: str) -> bool:
+    return _bare_model(model).startswith("gemini")
+
+
+def _context_window(model: str) -> int:
+    name = _bare_model(model)
+    for pattern, window in _CONTEXT_WINDOWS:
+        if pattern.match(name):
+            return window
+    return DEFAULT_CONTEXT_WINDOW
+
+
+def _static_token(api_key: Any) -> Any:
+    """The user's static token, or None (the placeholder comes back from ``to_dict()``)."""
+    return None if api_key in (None, "", PLACEHOLDER_API_KEY) else api_key
+
+
+def _reject_client_args(kwargs: Mapping[str, Any]) -> None:
+    given = [name for name in _CLIENT_ARGS if kwargs.get(name) is not None]
+    if given:
+        raise ValueError(
+            f"{', '.join(given)} cannot be given: the HTTP clients come from the Vertex "
+            "connection (they sign every request); set api_endpoint, credentials or api_key"
+        )
+
+
+def _check_api_base(api_base: Any, connection: VertexConnection) -> None:
+    if api_base not in (None, "", connection.base_url):
+        raise ValueError(
+            f"api_base={api_base!r} cannot be set: it is derived from project, location, "
+            "endpoint_id, api_version and api_endpoint (use api_endpoint to change the host)"
+        )
+
+
+def _share_on_deepcopy(model: Any, memo: dict[int, Any]) -> None:
+    """Make ``copy.deepcopy`` keep the connection, the clients and the credentials shared.
+
+    They hold locks, sockets and keys (not copyable), and copies share one connection.
+    """
+    for value in (*(model.__pydantic_private__ or {}).values(), model.credentials):
+        if value is not None:
+            memo[id(value)] = value
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    """An openai SDK object (extra fields such as ``extra_content`` kept) as a mapping."""
+    if isinstance(value, Mapping):
+        return value
+    dump = getattr(value, "model_dump", None)
+    result = dump() if callable(dump) else None
+    return result if isinstance(result, Mapping) else {}
+
+
+def _first_choice(raw: Any, field: str) -> Mapping[str, Any]:
+    """``raw.choices[0].<field>`` (``message`` or ``delta``) of a completion or chunk."""
+    choices = getattr(raw, "choices", None)
+    if not choices:
+        return {}
+    return _as_mapping(getattr(choices[0], field, None))
+
+
+class VertexOpenAILike(VertexParams, OpenAILike):  # type: ignore[misc]
+    """Vertex AI LLM over its OpenAI-compatible Chat Completions API.
+
+    Gemini and partner (MaaS) models on the ``openapi`` endpoint, or a self-deployed Model
+    Garden endpoint (``endpoint_id``). Tokens come from google-auth and are refreshed for
+    every request as needed (one openai client is kept and reused); Gemini options
+    (``thinking_budget``, ``thinking_level``, ``include_thoughts``, ``safety_settings``,
+    ``cached_content``, ``thought_tag_marker``) are sent as Vertex reads them; Gemini 3 thought
+    signatures are kept on the returned messages (``additional_kwargs["vertex_extra_content"]``)
+    and sent back on the next turn, so tool loops and agents work.
+
+    Args:
+        model (str):
+            The model: ``gemini-2.5-flash`` (``google/`` is added on ``openapi``) or
+            ``publisher/model`` such as ``meta/llama-3.3-70b-instruct-maas``.
+        project (str):
+            Google Cloud project; else ``GOOGLE_CLOUD_PROJECT``, else the ADC project.
+        location (str):
+            ``global`` (default), a region such as ``us-central1``, or ``us`` / ``eu``;
+            else ``GOOGLE_CLOUD_LOCATION``.
+        endpoint_id (str):
+            A self-deployed Model Garden endpoint; None for Gemini and MaaS models.
+        api_version (str):
+            ``v1`` (default) or ``v1beta1``.
+        api_endpoint (str):
+            Replaces scheme and host (dedicated endpoint DNS, Private Service Connect, the
+            emulator).
+        credentials (google.auth.credentials.Credentials):
+            Defaults to Application Default Credentials.
+        quota_project (str):
+            Project billed for quota (``x-goog-user-project``).
+        api_key (str):
+            A static access token instead of credentials (never refreshed).
+        thinking_budget, thinking_level, include_thoughts, safety_settings, cached_content,
+        thought_tag_marker:
+            Gemini options, sent under ``extra_body.google``. ``reasoning_effort`` is sent as
+            is; combining it with a thinking option raises ``ValueError``.
+        context_window (int):
+            Defaults to 1,048,576 for Gemini 2.x / 3.x, else 3900: set it for other models.
+        is_function_calling_model (bool):
+            Defaults to True for Gemini models, else False.
+        **kwargs:
+            ``OpenAILike``'s own: temperature, max_tokens, additional_kwargs, max_retries,
+            timeout, default_headers, ...
+
+    ``api_base`` shows the resolved base URL. ``http_client`` / ``openai_client`` arguments
+    and ``reuse_client=False`` are refused: the clients come from the Vertex connection,
+    which every copy of the model shares.
+
+    Examples:
+        `pip install "vertex-openai[llama-index]"`
+
+        ```python
+        from vertex_openai.llama_index import VertexOpenAILike
+
+        llm = VertexOpenAILike(model="gemini-2.5-flash", project="my-project")
+        print(llm.complete("Why is the sky blue?"))
+        ```
+
+        Offline, against the emulator:
+
+        ```python
+        from llama_index.core.llms import ChatMessage
+        from vertex_openai.llama_index import VertexOpenAILike
+        from vertex_openai.testing import VertexEmulator
+
+        with VertexEmulator() as emu:
+            llm = VertexOpenAILike(
+                model="gemini-2.5-flash",
+                project=emu.project,
+                location="us-central1",
+                api_endpoint=emu.url,
+                credentials=emu.credentials(),
+                thinking_budget=1024,
+            )
+            print(llm.complete("Hello"))  # You said: Hello
+            reply = llm.chat([ChatMessage(role="user", content="Hi")])
+            assert reply.message.content == "You said: Hi"
+            for chunk in llm.stream_complete("Tell me more"):
+                print(chunk.delta, end="")
+        ```
+    """
+
+    _connection: VertexConnection = PrivateAttr()
+
+    def __init__(self, model: str, api_key: Any = None, **kwargs: Any) -> None:
+        _reject_client_args(kwargs)
+        if kwargs.get("reuse_client") is False:
+            # OpenAI._chat closes a non-reused client after each call, which would close
+            # the connection's shared HTTP client.
+            raise ValueError("reuse_client=False is not supported: the connection is shared")
+        api_base = kwargs.pop("api_base", None)
+        api_version = kwargs.pop("api_version", None)
+        kwargs.setdefault("is_chat_model", True)
+        kwargs.setdefault("is_function_calling_model", _is_gemini(model))
+        kwargs.setdefault("context_window", _context_window(model))
+        # VertexParams has no __init__ of its own: this is OpenAILike's (mypy sees the mixin's).
+        super().__init__(model=model, api_key=PLACEHOLDER_API_KEY, **kwargs)  # type: ignore[call-arg]
+        # OpenAI.__init__ resolved these from OPENAI_* variables; they are Vertex's here.
+        self.api_version = api_version
+        self._connection = self._vertex_connection(_static_token(api_key))
+        _check_api_base(api_base, self._connection)
+        self.api_base = self._connection.base_url
+        # Fail now, not on the first request: reasoning_effort + thinking options.
+        effort = self.reasoning_effort or self.additional_kwargs.get("reasoning_effort")
+        merge_extra_body(
+            self.additional_kwargs.get("extra_body"),
+            self._google_options(),
+            reasoning_effort=effort,
+        )
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "VertexOpenAILike"
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        memo = {} if memo is None else memo
+        _share_on_deepcopy(self, memo)
+        return super().__deepcopy__(memo)
+
+    # -- client and request --
+
+    def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
+        connection = self._connection
+        return {
+            "api_key": PLACEHOLDER_API_KEY,
+            "base_url": connection.base_url,
+            "max_retries": self.max_retries,
+            "timeout": self.timeout,
+            "default_headers": self.default_headers,
+            "http_client": connection.async_http_client() if is_async else connection.http_client(),
+        }
+
+    def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        messages = kwargs.pop(_MESSAGES_KWARG, None)
+        all_kwargs: dict[str, Any] = super()._get_model_kwargs(**kwargs)
+        all_kwargs["model"] = self._connection.model_name(self.model)
+        if self.reasoning_effort is not None:
+            # OpenAI sends it for o-series models only; Vertex maps it to a thinking budget.
+            all_kwargs.setdefault("reasoning_effort", self.reasoning_effort)
+        extra_body = merge_extra_body(
+            all_kwargs.pop("extra_body", None),
+            self._google_options(),
+            reasoning_effort=all_kwargs.get("reasoning_effort"),
+        )
+        if messages is not None:
+            # The openai SDK merges extra_body over the top-level JSON keys: the messages
+            # rebuilt by LlamaIndex are replaced by the same ones with extra_content restored.
+            extra_body = {**(extra_body or {}), "messages": messages}
+        if extra_body:
+            all_kwargs["extra_body"] = extra_body
+        return all_kwargs
+
+    # -- Gemini 3 thought signatures --
+
+    def _with_signatures(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``kwargs`` plus the outgoing message dicts with captured extra_content restored.
+
+        LlamaIndex rebuilds assistant tool calls from ToolCallBlocks, dropping Vertex's
+        ``extra_content``; Gemini 3 then answers 400. Unchanged when nothing was captured.
+        """
+        captured = [
+            message.additional_kwargs.get(EXTRA_CONTENT_KEY)
+            for message in messages
+            if message.role == MessageRole.ASSISTANT
+        ]
+        if not any(captured):
+            return kwargs
+        dicts: list[Any] = list(to_openai_message_dicts(messages, model=self.model))
+        restore_extra_content(dicts, captured)
+        for message_dict in dicts:
+            message_dict.pop(EXTRA_CONTENT_KEY, None)  # copied by LlamaIndex's legacy path
+        return {**kwargs, _MESSAGES_KWARG: dicts}
+
+    @staticmethod
+    def _keep(response: ChatResponse, captured: Mapping[str, Any] | None) -> None:
+        if captured:
+            response.message.additional_kwargs[EXTRA_CONTENT_KEY] = captured
+
+    def _captured(self, response: ChatResponse) -> ChatResponse:
+        self._keep(response, capture_extra_content(_first_choice(response.raw, "message")))
+        return response
+
+    def _chunk(
+        self, response: ChatResponse, captured: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """Fold one streamed chunk's extra_content in; keep the total on its message."""
+        delta = _first_choice(response.raw, "delta")
+        captured = merge_extra_content(captured, capture_extra_content(delta))
+        self._keep(response, captured)
+        return captured
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        response = super()._chat(messages, **self._with_signatures(messages, kwargs))
+        return self._captured(response)
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        response = await super()._achat(messages, **self._with_signatures(messages, kwargs))
+        return self._captured(response)
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        responses = super()._stream_chat(messages, **self._with_signatures(messages, kwargs))
+
+        def gen() -> Generator[ChatResponse, None, None]:
+            captured: dict[str, Any] | None = None
+            for response in responses:
+                captured = self._chunk(response, captured)
+                yield response
+
+        return gen()
+
+    async def _astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        responses = await super()._astream_chat(messages, **self._with_signatures(messages, kwargs))
+
+        async def gen() -> AsyncGenerator[ChatResponse, None]:
+            captured: dict[str, Any] | None = None
+            async for response in responses:
+                captured = self._chunk(response, captured)
+                yield response
+
+        return gen()
+
+
+class VertexOpenAILikeEmbedding(VertexParams, OpenAILikeEmbedding):  # type: ignore[misc]
+    """Vertex AI embeddings over its OpenAI-compatible API.
+
+    Same target and auth as :class:`VertexOpenAILike`; asks for ``encoding_format="float"``
+    (the openai SDK would ask for base64).
+
+    Args:
+        model_name (str):
+            The embedding model, e.g. ``text-embedding-005`` (``google/`` is added on
+            ``openapi``) or ``publisher/model``.
+        project, location, endpoint_id, api_version, api_endpoint, credentials,
+        quota_project, api_key:
+            As for :class:`VertexOpenAILike`.
+        **kwargs:
+            ``OpenAILikeEmbedding``'s own: embed_batch_size, dimensions, additional_kwargs,
+            max_retries, timeout, ...
+
+    Examples:
+        `pip install "vertex-openai[llama-index]"`
+
+        ```python
+        from vertex_openai.llama_index import VertexOpenAILikeEmbedding
+
+        embed_model = VertexOpenAILikeEmbedding(
+            model_name="text-embedding-005", project="my-project", location="us-central1"
+        )
+        vector = embed_model.get_text_embedding("Hello")
+        ```
+
+        Offline, against the emulator:
+
+        ```python
+        from vertex_openai.llama_index import VertexOpenAILikeEmbedding
+        from vertex_openai.testing import VertexEmulator
+
+        with VertexEmulator() as emu:
+            embed_model = VertexOpenAILikeEmbedding(
+                model_name="text-embedding-005",
+                project=emu.project,
+                location="us-central1",
+                api_endpoint=emu.url,
+                credentials=emu.credentials(),
+            )
+            vectors = embed_model.get_text_embedding_batch(["Hello", "World"])
+            assert len(vectors) == 2
+        ```
+    """
+
+    _connection: VertexConnection = PrivateAttr()
+
+    def __init__(self, model_name: str, api_key: Any = None, **kwargs: Any) -> None:
+        _reject_client_args(kwargs)
+        api_base = kwargs.pop("api_base", None)
+        api_version = kwargs.pop("api_version", None)
+        additional_kwargs = dict(kwargs.pop("additional_kwargs", None) or {})
+        additional_kwargs.setdefault("encoding_format", "float")
+        super().__init__(  # type: ignore[call-arg]  # OpenAILikeEmbedding's (see above)
+            model_name=model_name,
+            api_key=PLACEHOLDER_API_KEY,
+            additional_kwargs=additional_kwargs,
+            **kwargs,
+        )
+        self.api_version = api_version
+        self._connection = self._vertex_connection(_static_token(api_key))
+        _check_api_base(api_base, self._connection)
+        self.api_base = self._connection.base_url
+        self._query_engine = self._text_engine = self._connection.model_name(model_name)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "VertexOpenAILikeEmbedding"
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        memo = {} if memo is None else memo
+        _share_on_deepcopy(self, memo)
+        return super().__deepcopy__(memo)
+
+    def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
+        connection = self._connection
+        return {
+            "api_key": PLACEHOLDER_API_KEY,
+            "base_url": connection.base_url,
+            "max_retries": self.max_retries,
+            "timeout": self.timeout,
+            "default_headers": self.default_headers,
+            "http_client": connection.async_http_client() if is_async else connection.http_client(),
+        }
