@@ -30,7 +30,7 @@ import threading
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
@@ -98,11 +98,14 @@ def _add_target_args(parser: argparse.ArgumentParser, *, endpoint_id: bool = Tru
     group.add_argument(
         "--project", help="Google Cloud project (default: GOOGLE_CLOUD_PROJECT, else ADC's)"
     )
-    group.add_argument(
-        "--location",
-        help="'global', a region such as us-central1, or us / eu "
-        "(default: GOOGLE_CLOUD_LOCATION, else global)",
-    )
+    if endpoint_id:
+        location_help = (
+            "'global', a region such as us-central1, or us / eu "
+            "(default: GOOGLE_CLOUD_LOCATION, else global)"
+        )
+    else:  # endpoints are regional
+        location_help = "a region such as us-central1 (default: GOOGLE_CLOUD_LOCATION)"
+    group.add_argument("--location", help=location_help)
     if endpoint_id:
         group.add_argument(
             "--endpoint-id", help="a self-deployed Model Garden endpoint (needs a region)"
@@ -371,7 +374,6 @@ class _Session:
 
     connection: VertexConnection
     emulator: VertexEmulator | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _connect(
@@ -384,8 +386,6 @@ def _connect(
     credentials: google.auth.credentials.Credentials | None = None
     emulator = None
     if args.emulator:
-        if api_endpoint is not None:
-            raise CliError("--emulator and --api-endpoint cannot be combined", EXIT_USAGE)
         emulator = _start_emulator(stack)
         credentials = emulator.credentials()
         api_endpoint = emulator.url
@@ -508,6 +508,13 @@ def _stream_answer(
     return answer
 
 
+def _end_line(answer: _Answer, out: TextIO) -> None:
+    """End the answer with exactly one newline."""
+    if not answer.text.endswith("\n"):
+        out.write("\n")
+    out.flush()
+
+
 def _usage_line(answer: _Answer) -> str:
     usage = answer.usage
     timing = f"{answer.total_s:.2f} s"
@@ -556,13 +563,12 @@ def _cmd_chat(args: argparse.Namespace) -> int:
             messages.append({"role": "system", "content": args.system})
 
         if args.prompt is not None:
-            prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+            prompt = sys.stdin.read().rstrip() if args.prompt == "-" else args.prompt
             if not prompt.strip():
                 raise CliError("the prompt is empty", EXIT_USAGE)
             messages.append({"role": "user", "content": prompt})
             answer = _stream_answer(client, model, messages, verbose=args.verbose, out=out)
-            out.write("\n")
-            out.flush()
+            _end_line(answer, out)
             if args.verbose:
                 print(_usage_line(answer), file=sys.stderr)
             return EXIT_OK
@@ -591,6 +597,8 @@ def _chat_loop(
             print(file=sys.stderr)
             return EXIT_INTERRUPTED
         if prompt is None:
+            if tty:
+                print(file=sys.stderr)  # after Ctrl-D, leave the shell prompt on its own line
             return status
         if not prompt:
             continue
@@ -607,8 +615,7 @@ def _chat_loop(
             _print_error(_describe(exc)[0])
             status = EXIT_FAILURE
             continue
-        out.write("\n")
-        out.flush()
+        _end_line(answer, out)
         messages.append({"role": "assistant", "content": answer.text})
         if verbose:
             print(_usage_line(answer), file=sys.stderr)
@@ -928,8 +935,6 @@ def _doctor_target(
     location = args.location
     api_endpoint = args.api_endpoint
     if emulator is not None:
-        if api_endpoint is not None:
-            raise CliError("--emulator and --api-endpoint cannot be combined", EXIT_USAGE)
         api_endpoint = emulator.url
         location = location or EMULATOR_LOCATION
     try:
@@ -1193,6 +1198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `doctor` reports that case with its fix.
         warnings.filterwarnings("ignore", message="Your application has authenticated")
         try:
+            if getattr(args, "emulator", False) and args.api_endpoint is not None:
+                raise CliError("--emulator and --api-endpoint cannot be combined", EXIT_USAGE)
             return _COMMANDS[args.command](args)
         except KeyboardInterrupt:
             print(file=sys.stderr)

@@ -7,7 +7,6 @@ translate between LangChain's ``BaseChatOpenAI`` / ``OpenAIEmbeddings`` hooks an
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -18,7 +17,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from langchain_openai.embeddings.base import OpenAIEmbeddings
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from ._params import VertexParams
@@ -31,8 +30,6 @@ from .wire import (
 )
 
 __all__ = ["EXTRA_CONTENT_KEY", "ChatVertexOpenAI", "VertexOpenAIEmbeddings"]
-
-_LOGGER = logging.getLogger(__name__)
 
 #: Secret id of the static token in LangChain serialization (never read from the environment).
 _TOKEN_SECRET_ID = "VERTEX_AI_ACCESS_TOKEN"
@@ -61,22 +58,33 @@ def _client_kwargs(
     return {key: value for key, value in options.items() if value is not None}
 
 
-def _static_token(api_key: Any) -> SecretStr | None:
-    if api_key is None or isinstance(api_key, SecretStr):
-        return api_key
-    raise TypeError(
-        "api_key must be a static access token (str); for refreshing tokens pass "
-        "credentials=... or rely on Application Default Credentials"
-    )
+def _static_token(value: Any) -> Any:
+    """``api_key`` is a static token: a callable would look like a refreshing one, and is not."""
+    if callable(value) and not isinstance(value, SecretStr):
+        raise ValueError(
+            "api_key must be a static access token (str); for refreshing tokens pass "
+            "credentials=... or rely on Application Default Credentials"
+        )
+    return value
 
 
-def _reject_custom_transport(**options: Any) -> None:
-    given = sorted(name for name, value in options.items() if value)
+def _connect(
+    params: VertexParams, api_key: SecretStr | None, base_url: str | None, **transport: Any
+) -> VertexConnection:
+    """The one connection of a new model; ``base_url`` and custom transports are refused."""
+    given = sorted(name for name, value in transport.items() if value)
     if given:
         raise ValueError(
             f"{', '.join(given)} cannot be used with Vertex AI here: requests go through the "
             "connection's own signed HTTP clients (token refresh, Vertex error bodies)"
         )
+    connection = params._vertex_connection(api_key)
+    if base_url not in (None, connection.base_url):
+        raise ValueError(
+            "base_url is derived from project, location, endpoint_id and api_endpoint; "
+            "pass api_endpoint=... to change the host"
+        )
+    return connection
 
 
 class _StreamedExtraContent:
@@ -271,6 +279,8 @@ class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
 
     _connection: VertexConnection | None = PrivateAttr(default=None)
 
+    _check_api_key = field_validator("openai_api_key", mode="before")(_static_token)
+
     @classmethod
     def is_lc_serializable(cls) -> bool:
         """False: langchain-core's loader only revives classes in its own mapping."""
@@ -287,7 +297,11 @@ class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
 
     @property
     def connection(self) -> VertexConnection:
-        """The connection (target, token source, HTTP clients) this model and its copies use."""
+        """The connection (target, token source, HTTP clients) this model and its copies use.
+
+        Copies (``model_copy``, ``bind_tools``, ``with_structured_output``) share it: to
+        change project, location, endpoint or credentials, construct a new model.
+        """
         if self._connection is None:  # pragma: no cover - set by the validator
             raise RuntimeError("ChatVertexOpenAI was not validated")
         return self._connection
@@ -299,6 +313,29 @@ class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
         Replaces ``BaseChatOpenAI.validate_environment`` (same name), which would read
         ``OPENAI_API_KEY`` / ``OPENAI_API_BASE`` and build unsigned clients.
         """
+        self._check_chat_params()
+        connection = _connect(
+            self,
+            self.openai_api_key,
+            self.openai_api_base,
+            openai_proxy=self.openai_proxy,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+        )
+        self._connection = connection
+        self.openai_api_base = connection.base_url
+        self.model_name = connection.model_name(self.model_name)
+        options = _client_kwargs(
+            self.request_timeout, self.max_retries, self.default_headers, self.default_query
+        )
+        self.root_client = connection.openai_client(**options)
+        self.client = self.root_client.chat.completions
+        self.root_async_client = connection.async_openai_client(**options)
+        self.async_client = self.root_async_client.chat.completions
+        return self
+
+    def _check_chat_params(self) -> None:
+        """ValueError for what Vertex cannot do (before anything is built)."""
         if self.n is not None and self.n < 1:
             raise ValueError("n must be at least 1.")
         if self.n is not None and self.n > 1 and self.streaming:
@@ -316,32 +353,10 @@ class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
                 "Completions only (for thinking use reasoning_effort or thinking_budget / "
                 "thinking_level)"
             )
-        _reject_custom_transport(
-            openai_proxy=self.openai_proxy,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
-        # Raises ValueError for reasoning_effort combined with thinking options.
+        # reasoning_effort combined with thinking options (typed or in extra_body).
         merge_extra_body(
             self.extra_body, self._google_options(), reasoning_effort=self.reasoning_effort
         )
-        connection = self._vertex_connection(_static_token(self.openai_api_key))
-        if self.openai_api_base not in (None, connection.base_url):
-            raise ValueError(
-                "base_url is derived from project, location, endpoint_id and api_endpoint; "
-                "pass api_endpoint=... to change the host"
-            )
-        self._connection = connection
-        self.openai_api_base = connection.base_url
-        self.model_name = connection.model_name(self.model_name)
-        options = _client_kwargs(
-            self.request_timeout, self.max_retries, self.default_headers, self.default_query
-        )
-        self.root_client = connection.openai_client(**options)
-        self.client = self.root_client.chat.completions
-        self.root_async_client = connection.async_openai_client(**options)
-        self.async_client = self.root_async_client.chat.completions
-        return self
 
     def _use_responses_api(self, payload: dict[str, Any]) -> bool:
         return False
@@ -397,7 +412,13 @@ class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
     ) -> ChatResult:
         """LangChain's result, plus each choice's ``extra_content`` (thought signatures)."""
         result = super()._create_chat_result(response, generation_info)
-        raw = response if isinstance(response, dict) else response.model_dump(warnings=False)
+        raw = (
+            response
+            if isinstance(response, dict)
+            else response.model_dump(
+                exclude={"choices": {"__all__": {"message": {"parsed"}}}}, warnings=False
+            )
+        )
         for generation, choice in zip(result.generations, raw.get("choices") or (), strict=False):
             message = choice.get("message") if isinstance(choice, Mapping) else None
             captured = capture_extra_content(message) if isinstance(message, Mapping) else None
@@ -511,6 +532,8 @@ class VertexOpenAIEmbeddings(VertexParams, OpenAIEmbeddings):
 
     _connection: VertexConnection | None = PrivateAttr(default=None)
 
+    _check_api_key = field_validator("openai_api_key", mode="before")(_static_token)
+
     @classmethod
     def is_lc_serializable(cls) -> bool:
         """False: langchain-core's loader only revives classes in its own mapping."""
@@ -534,17 +557,14 @@ class VertexOpenAIEmbeddings(VertexParams, OpenAIEmbeddings):
 
         Replaces ``OpenAIEmbeddings.validate_environment`` (same name).
         """
-        _reject_custom_transport(
+        connection = _connect(
+            self,
+            self.openai_api_key,
+            self.openai_api_base,
             openai_proxy=self.openai_proxy,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
         )
-        connection = self._vertex_connection(_static_token(self.openai_api_key))
-        if self.openai_api_base not in (None, connection.base_url):
-            raise ValueError(
-                "base_url is derived from project, location, endpoint_id and api_endpoint; "
-                "pass api_endpoint=... to change the host"
-            )
         self._connection = connection
         self.openai_api_base = connection.base_url
         self.model = connection.model_name(self.model)

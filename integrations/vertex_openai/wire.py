@@ -159,12 +159,15 @@ class _Completion:
 
 
 class _CheckedStream(httpx.SyncByteStream):
+    # The watch belongs to the stream, not to one iteration: openai 3.x iterates the stream
+    # again after [DONE] to drain it, and that second pass must not look like a cut stream.
     def __init__(self, inner: httpx.SyncByteStream, url: httpx.URL) -> None:
         self._inner = inner
         self._url = url
+        self._watch = _Completion()
 
     def __iter__(self) -> Iterator[bytes]:
-        watch = _Completion()
+        watch = self._watch
         try:
             for chunk in self._inner:
                 watch.feed(chunk)
@@ -182,9 +185,10 @@ class _AsyncCheckedStream(httpx.AsyncByteStream):
     def __init__(self, inner: httpx.AsyncByteStream, url: httpx.URL) -> None:
         self._inner = inner
         self._url = url
+        self._watch = _Completion()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        watch = _Completion()
+        watch = self._watch
         try:
             async for chunk in self._inner:
                 watch.feed(chunk)

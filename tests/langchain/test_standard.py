@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("langchain_openai")
 pytest.importorskip("langchain_tests")
 
-from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests  # noqa: E402
+from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests
 
-from vertex_openai.langchain import ChatVertexOpenAI, VertexOpenAIEmbeddings  # noqa: E402
+from vertex_openai.langchain import ChatVertexOpenAI, VertexOpenAIEmbeddings
 
 # A loopback URL nothing listens on: construction must not touch the network.
 _ENDPOINT = "http://127.0.0.1:9"

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("llama_index.core")
 
-from vertex_openai.testing import VertexEmulator  # noqa: E402
+from vertex_openai.testing import VertexEmulator
 
 
 def _target(emu: VertexEmulator, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -10,12 +10,12 @@ import pytest
 
 pytest.importorskip("llama_index.core")
 
-import httpx  # noqa: E402
-import openai  # noqa: E402
-from llama_index.core.llms import ChatMessage  # noqa: E402
+import httpx
+import openai
+from llama_index.core.llms import ChatMessage
 
-from vertex_openai.llama_index import VertexOpenAILike  # noqa: E402
-from vertex_openai.testing import VertexEmulator  # noqa: E402
+from vertex_openai.llama_index import VertexOpenAILike
+from vertex_openai.testing import VertexEmulator
 
 MakeLLM = Callable[..., VertexOpenAILike]
 OPENAPI = "/v1/projects/emulator-project/locations/us-central1/endpoints/openapi"
@@ -80,7 +80,9 @@ def test_self_deployed_endpoint(vertex_emulator: VertexEmulator, make_llm: MakeL
     llm = make_llm("gemma-3-12b-it", endpoint_id="mg-endpoint-1234", api_version="v1beta1")
     assert str(llm.complete("hi")) == "You said: hi"
     path = vertex_emulator.requests[0].path
-    assert path.startswith("/v1beta1/") and path.endswith("/endpoints/mg-endpoint-1234/chat/completions")
+    assert path.startswith("/v1beta1/") and path.endswith(
+        "/endpoints/mg-endpoint-1234/chat/completions"
+    )
     assert llm.api_version == "v1beta1"
 
 
@@ -273,7 +275,7 @@ def test_error_carries_vertex_message(vertex_emulator: VertexEmulator, make_llm:
 
 def test_unknown_model_error(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:
     vertex_emulator.known_models = {"google/gemini-2.5-flash"}
-    with pytest.raises(openai.NotFoundError, match="Publisher Model .*gemini-0"):
+    with pytest.raises(openai.NotFoundError, match=r"Publisher Model .*gemini-0"):
         make_llm("gemini-0").complete("hi")
 
 

@@ -1,7 +1,7 @@
 """Offline testing tools: a Vertex AI (OpenAI-compatible API) emulator and a pytest fixture.
 
-``import vertex_openai.testing`` needs only the standard library, google-auth, cryptography
-(and, for the pytest plugin, pytest); it never imports LangChain or LlamaIndex.
+This subpackage itself uses only the standard library, google-auth and cryptography (and
+pytest for the plugin); importing it never imports LangChain or LlamaIndex.
 """
 
 from ._model import embedding_vector, schema_instance

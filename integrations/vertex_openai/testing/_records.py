@@ -18,7 +18,7 @@ class RecordedRequest:
 
     ``headers`` have lower-cased names and keep ``authorization`` as received; ``repr()``
     masks it. ``path`` excludes the query string (see ``query``). ``status`` is what the
-    emulator answered (0 while the answer is still being produced).
+    emulator answered (0 while undecided, or when the connection was dropped unanswered).
     """
 
     method: str

@@ -96,6 +96,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ plumbing
 
+    _entry: RecordedRequest | None = None
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Settle the log entry's status before any byte of the answer leaves, so a client
+        # that has its answer always finds the final status in ``emulator.requests``.
+        if self._entry is not None:
+            self.server.emulator._finish(self._entry, code)
+            self._entry = None
+        super().send_response(code, message)
+
     def setup(self) -> None:
         super().setup()
         with self.server.conn_lock:
@@ -236,7 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
             time=time.time(),
         )
         emu._record(entry)
-        status = 500
+        self._entry = entry
+        status = 0  # 0 stays when the connection is dropped without an answer
         try:
             status = self._handle_api(entry, raw_body)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
@@ -248,7 +259,9 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self._send_error_json(500)
         finally:
-            emu._finish(entry, status)
+            if self._entry is not None:
+                emu._finish(entry, status)
+                self._entry = None
 
     def _handle_api(self, entry: RecordedRequest, raw_body: bytes) -> int:
         """Answer a Vertex API request; returns the HTTP status answered."""
@@ -635,13 +648,14 @@ class _Handler(BaseHTTPRequestHandler):
             latency = emu._token_latency
         emu._sleep(latency)
 
+        # Log entries are written before answering, so a client sees them once answered.
         def refuse(status: int, error: str, description: str | None) -> None:
+            emu._record_token(TokenRequest(time.time(), grant, status, error))
             self._send(
                 status,
                 _errors.oauth_error_json(error, description),
                 "application/json; charset=utf-8",
             )
-            emu._record_token(TokenRequest(time.time(), grant, status, error))
 
         fault = emu._take_token_fault()
         if fault is not None:
@@ -680,6 +694,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         lifetime = emu.token_lifetime
         access_token = emu._tokens.issue(lifetime)
+        emu._record_token(TokenRequest(time.time(), grant, 200, None, access_token))
         self._send(
             200,
             json.dumps(
@@ -688,4 +703,3 @@ class _Handler(BaseHTTPRequestHandler):
             "application/json; charset=utf-8",
             {"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"},
         )
-        emu._record_token(TokenRequest(time.time(), grant, 200, None, access_token))
