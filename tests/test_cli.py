@@ -204,6 +204,18 @@ def test_vertex_error_is_one_line_with_its_message(
     no_secrets(err)
 
 
+def test_unreachable_vertex_is_one_line(
+    emu: VertexEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--api-endpoint", "http://127.0.0.1:9", "--location", "us-central1"]
+    assert main(["chat", *argv, "hi"]) == 1
+    assert main(["endpoints", *argv]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2
+    assert err[0].startswith("vertex-openai: error: could not reach http://127.0.0.1:9/v1/")
+    assert err[1].startswith("vertex-openai: error: could not reach http://127.0.0.1:9:")
+
+
 def test_chat_without_credentials_explains_gcloud(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "--project", "p", "hi"]) == 1
     err = capsys.readouterr().err
@@ -355,7 +367,7 @@ def test_doctor_all_ok(emu: VertexEmulator, capsys: pytest.CaptureFixture[str]) 
     }
     assert "service_account from GOOGLE_APPLICATION_CREDENTIALS file" in out
     assert f"account {emu.client_email}" in out
-    assert "emulator-project (from the credentials" in out
+    assert "emulator-project (from the ADC credentials)" in out
     assert "token         fetched in " in out
     assert "answered in" in out and "You said: Reply with the single word: ok" in out
     assert out.rstrip().endswith("All checks passed.")

@@ -670,7 +670,10 @@ def _list_endpoints(connection: VertexConnection) -> list[dict[str, Any]]:
     seen: set[str] = set()
     while True:
         params = {"pageToken": page_token} if page_token else None
-        response = client.get(url, params=params, timeout=60.0)
+        try:
+            response = client.get(url, params=params, timeout=60.0)
+        except httpx.HTTPError as exc:
+            raise CliError(f"could not reach {connection.target.origin}: {exc}") from exc
         if response.status_code >= 400:
             raise _http_error(response)
         try:
@@ -887,7 +890,7 @@ def _doctor_project(
                     project = found.source.default_project()
                 except CredentialsError:
                     project = None
-                origin = "the credentials (Application Default Credentials)"
+                origin = "the ADC credentials"
     if project is None:
         report.fail("project", "none found", _PROJECT_FIX)
         return None
@@ -1157,10 +1160,12 @@ def _describe(exc: BaseException) -> tuple[str, int]:
             EXIT_FAILURE,
         )
     if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__
-        detail = f": {cause}" if cause is not None and str(cause) else ""
         where = exc.request.url.copy_with(query=None) if exc.request is not None else "Vertex AI"
-        return f"{exc.message} ({where}){detail}", EXIT_FAILURE
+        if isinstance(exc, openai.APITimeoutError):
+            return f"no answer in time from {where}", EXIT_FAILURE
+        cause = exc.__cause__
+        detail = str(cause) if cause is not None and str(cause) else exc.message
+        return f"could not reach {where}: {detail}", EXIT_FAILURE
     if isinstance(exc, (openai.OpenAIError, httpx.HTTPError)):
         return str(exc) or type(exc).__name__, EXIT_FAILURE
     if isinstance(exc, (ValueError, TypeError)):
