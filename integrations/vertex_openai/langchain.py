@@ -13,7 +13,7 @@ from typing import Any
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from langchain_openai.embeddings.base import OpenAIEmbeddings
@@ -472,13 +472,18 @@ class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
 def _captured(
     messages: list[BaseMessage], payload_messages: list[dict[str, Any]]
 ) -> list[Mapping[str, Any] | None]:
-    """What was captured for each assistant message, in order (payload is 1:1 with input)."""
-    captured: list[Mapping[str, Any] | None] = []
-    for message, sent in zip(messages, payload_messages, strict=True):
-        if sent.get("role") == "assistant":
-            value = message.additional_kwargs.get(EXTRA_CONTENT_KEY)
-            captured.append(value if isinstance(value, Mapping) else None)
-    return captured
+    """What was captured for each assistant message, in order.
+
+    langchain-openai converts messages one to one; should that ever change, the AI messages
+    are taken in order (restore_extra_content matches tool calls by id first anyway).
+    """
+    if len(messages) == len(payload_messages):
+        pairs = zip(messages, payload_messages, strict=True)
+        sent = [m for m, d in pairs if d.get("role") == "assistant"]
+    else:
+        sent = [m for m in messages if isinstance(m, AIMessage)]
+    values = [m.additional_kwargs.get(EXTRA_CONTENT_KEY) for m in sent]
+    return [value if isinstance(value, Mapping) else None for value in values]
 
 
 class VertexOpenAIEmbeddings(VertexParams, OpenAIEmbeddings):
