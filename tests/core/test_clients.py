@@ -277,3 +277,21 @@ def test_connection_repr_has_no_token(vertex_emulator: VertexEmulator) -> None:
         client.api_key,
     ):
         assert token not in text
+
+
+def test_environment_proxy_is_used_off_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vertex_openai.connection import _proxy_for
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "bypass.example.com")
+    assert _proxy_for("https://aiplatform.googleapis.com/v1") == "http://proxy.internal:3128"
+    assert _proxy_for("https://bypass.example.com/v1") is None
+    assert _proxy_for("http://127.0.0.1:8080/v1") is None
+
+
+async def test_async_stream_complete_under_every_sdk(vertex_emulator: VertexEmulator) -> None:
+    # openai 3.x reads an async stream's body again after [DONE]: still complete, no error.
+    client = connect(vertex_emulator).async_openai_client()
+    stream = await client.chat.completions.create(**chat(text="x y"), stream=True)
+    text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+    assert text == "You said: x y"
