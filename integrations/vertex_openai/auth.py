@@ -25,6 +25,7 @@ import asyncio
 import concurrent.futures
 import datetime
 import logging
+import os
 import random
 import threading
 import time
@@ -188,12 +189,19 @@ class TokenSource:
         return project if isinstance(project, str) and project else None
 
     def quota_project(self) -> str | None:
-        """Project for ``x-goog-user-project``: the argument, else the credential's."""
+        """Project for ``x-goog-user-project``.
+
+        The argument, else the credential's ``quota_project_id``, else the environment's
+        GOOGLE_CLOUD_QUOTA_PROJECT (google-auth applies it to ADC itself, not to explicit
+        credentials whose token we take).
+        """
         if self._quota_project:
             return self._quota_project
         creds = self._credentials
         value = getattr(creds, "quota_project_id", None) if creds is not None else None
-        return value if isinstance(value, str) and value else None
+        if isinstance(value, str) and value:
+            return value
+        return os.environ.get("GOOGLE_CLOUD_QUOTA_PROJECT") or None
 
     # -- tokens -----------------------------------------------------------------------------
 

@@ -73,15 +73,20 @@ def test_self_deployed_endpoint(vertex_emulator: VertexEmulator) -> None:
     )
 
 
-def test_quota_project_header(vertex_emulator: VertexEmulator) -> None:
+def test_quota_project_header(
+    vertex_emulator: VertexEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emu = vertex_emulator
+    monkeypatch.delenv("GOOGLE_CLOUD_QUOTA_PROJECT", raising=False)
     connect(emu, quota_project="billing").openai_client().chat.completions.create(**chat())
     connect(
         emu, credentials=emu.credentials(quota_project_id="from-cred")
     ).openai_client().chat.completions.create(**chat())
     connect(emu).openai_client().chat.completions.create(**chat())
+    monkeypatch.setenv("GOOGLE_CLOUD_QUOTA_PROJECT", "from-env")
+    connect(emu).openai_client().chat.completions.create(**chat())
     headers = [r.headers.get("x-goog-user-project") for r in emu.requests]
-    assert headers == ["billing", "from-cred", None]
+    assert headers == ["billing", "from-cred", None, "from-env"]
 
 
 def test_static_token_used_as_is_never_refreshed(vertex_emulator: VertexEmulator) -> None:
