@@ -1,19 +1,22 @@
 """vertex-openai against the plain OpenAI-compatible adapters, side by side, on the emulator.
 
 Run ``uv run python benchmarks/run.py`` (``--help`` for the flags). The offline emulator runs
-in a separate process (so its HTTP server does not share the benchmark's GIL) on a free
-loopback port; both sides talk to it over the same loopback HTTP, with the same model, the same
-openai client defaults (timeouts, retries, pool limits) and reused clients:
+in a separate process (its HTTP server does not share this process's GIL) on a free loopback
+port. Both sides talk to it over the same loopback HTTP, with the same model, the same openai
+client defaults (timeouts, retries, pool limits), ``stream_usage=True`` and reused clients:
 
-* A: this package (``ChatVertexOpenAI`` / ``VertexOpenAILike``) with google-auth service-account
-  credentials refreshing against the emulator's token endpoint (the token is fetched during
-  warmup, so the timed calls measure signing, not fetching);
-* B: ``ChatOpenAI`` / ``OpenAILike`` with ``base_url`` set to the same emulator endpoint and a
-  static emulator token as ``api_key``.
+* A: this package (``ChatVertexOpenAI`` / ``VertexOpenAILike``) with google-auth
+  service-account credentials refreshing against the emulator's token endpoint (the token is
+  fetched during warmup: timed calls measure signing, not fetching);
+* B: ``ChatOpenAI`` / ``OpenAILike`` with ``base_url`` / ``api_base`` set to the same emulator
+  endpoint and a static emulator token as ``api_key``.
 
-Every comparison alternates A and B in rounds (A B A B ..., after untimed warmup) and reports
-medians, the A/B ratio, its target and PASS/FAIL. Token fetches per rotation are counted by
-the emulator (token endpoint hits) and checked against ``TokenSource.fetch_count``.
+A and B alternate (A B A B ..., call by call within a round, after untimed warmup rounds).
+Reported: medians of each side, A/B = the median of the per-round ratios (robust to load
+drifting during the run), the target and PASS/FAIL; notes give the client process's CPU per
+call, which excludes the emulator and is the steadier figure on a busy machine. Token fetches
+per rotation are counted at the emulator's token endpoint and checked against
+``TokenSource.fetch_count``.
 """
 
 from __future__ import annotations
@@ -52,13 +55,11 @@ MODEL = "gemini-2.5-flash"
 FULL_MODEL = f"google/{MODEL}"
 PROMPT = "Why is the sky blue?"
 ANSWER = f"You said: {PROMPT}"
-A_LABEL = "vertex-openai"
-B_LABEL = "baseline"
 
-# google-auth's refresh threshold is 3 min 45 s: a token living less than that is "stale" (still
-# valid, refreshed in the background) from the moment it is issued.
+# google-auth refreshes 3 min 45 s before expiry: a token living less than that is "stale"
+# (valid, refreshed in the background) from the moment it is issued.
 STALE_LIFETIME = 200.0
-SHORT_LIFETIME = 2.0
+SHORT_LIFETIME = 1.0
 NORMAL_LIFETIME = 3600.0
 
 
@@ -71,8 +72,8 @@ class Settings:
     """How much of everything to run."""
 
     rounds: int
-    warmup: int
-    calls: int  # timed sequential calls per side per round
+    warmup: int  # untimed rounds before the timed ones
+    calls: int  # timed calls per side per round (sequential benchmarks)
     concurrency: int
     concurrent_rounds: int
     stream_words: int
@@ -80,25 +81,27 @@ class Settings:
     import_rounds: int
     import_warmup: int
     token_callers: tuple[int, ...]
+    profile: bool = False
 
     @classmethod
-    def default(cls, rounds: int | None) -> Settings:
-        r = rounds or 15
+    def default(cls, rounds: int | None, profile: bool) -> Settings:
+        r = rounds or 20
         return cls(
             rounds=r,
             warmup=2,
-            calls=15,
+            calls=20,
             concurrency=200,
-            concurrent_rounds=max(3, r // 2),
+            concurrent_rounds=max(3, (r * 3) // 10),
             stream_words=200,
             constructions=10,
-            import_rounds=max(3, r // 3),
+            import_rounds=max(3, r // 5),
             import_warmup=1,
             token_callers=(1, 64, 512),
+            profile=profile,
         )
 
     @classmethod
-    def quick(cls, rounds: int | None) -> Settings:
+    def quick(cls, rounds: int | None, profile: bool) -> Settings:
         r = rounds or 2
         return cls(
             rounds=r,
@@ -111,6 +114,7 @@ class Settings:
             import_rounds=1,
             import_warmup=0,
             token_callers=(1, 8),
+            profile=profile,
         )
 
 
@@ -119,24 +123,22 @@ Kind = Literal["ratio", "exact", "info"]
 
 @dataclass
 class Row:
-    """One line of the table. ``a`` is vertex-openai's figure, ``b`` the baseline's."""
+    """One line of the table: ``a`` is vertex-openai's figure, ``b`` the baseline's."""
 
     name: str
     unit: str
     a: float
     b: float | None = None
+    ratio: float | None = None  # A/B; computed from a and b when not given
     kind: Kind = "info"
-    target: float | None = None  # max A/B ratio ("ratio"), or the exact value ("exact")
-    higher_is_better: bool = False
+    target: float | None = None  # the largest A/B ("ratio"), or the exact value ("exact")
     note: str = ""
     samples: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def ratio(self) -> float | None:
-        if self.b is None or self.b == 0:
-            return None
-        return self.a / self.b
+    def __post_init__(self) -> None:
+        if self.ratio is None and self.b:
+            self.ratio = self.a / self.b
 
     @property
     def verdict(self) -> str:
@@ -147,24 +149,17 @@ class Row:
         return "-"
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ratio"] = self.ratio
-        data["verdict"] = self.verdict
-        return data
+        return {**asdict(self), "verdict": self.verdict}
 
 
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "ms":
-        return f"{value:.2f} ms" if value < 100 else f"{value:.0f} ms"
-    if unit == "s":
-        return f"{value:.3f} s"
+        return f"{value:.2f} ms" if value < 100 else f"{value:,.0f} ms"
     if unit == "chunks/s":
         return f"{value:,.0f}/s"
-    if unit == "fetches":
-        return f"{value:g}"
-    return f"{value:g} {unit}"
+    return f"{value:g}"
 
 
 def _target_text(row: Row) -> str:
@@ -176,12 +171,11 @@ def _target_text(row: Row) -> str:
 
 
 def _cells(row: Row) -> list[str]:
-    ratio = row.ratio
     return [
         row.name,
         _fmt(row.a, row.unit),
         _fmt(row.b, row.unit),
-        "-" if ratio is None else f"{ratio:.3f}x",
+        "-" if row.ratio is None else f"{row.ratio:.3f}x",
         _target_text(row),
         row.verdict,
     ]
@@ -194,30 +188,32 @@ def text_table(rows: Sequence[Row]) -> str:
     table = [HEADER, *(_cells(r) for r in rows)]
     widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
     lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in table
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in table
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    notes = [f"* {r.name}: {r.note}" for r in rows if r.note]
+    return "\n".join(lines + (["", *notes] if notes else []))
 
 
 def markdown_table(rows: Sequence[Row], machine: dict[str, str], settings: Settings) -> str:
     out = [
-        f"Machine: {machine['cpu']}, {machine['cores']} cores, load average {machine['load']} "
-        f"at start; Python {machine['python']}; openai {machine['openai']}, "
-        f"langchain-openai {machine['langchain-openai']}, "
+        f"Machine: {machine['cpu']}, {machine['cores']} cores (load average "
+        f"{machine['load']} at start), {machine['platform']}; Python {machine['python']}; "
+        f"openai {machine['openai']}, langchain-openai {machine['langchain-openai']}, "
+        f"langchain-core {machine['langchain-core']}, "
         f"llama-index-core {machine['llama-index-core']}, "
         f"llama-index-llms-openai-like {machine['llama-index-llms-openai-like']}; "
-        f"{machine['date']}. Rounds: {settings.rounds} (concurrency {settings.concurrency}, "
-        f"{settings.concurrent_rounds} rounds; imports {settings.import_rounds} rounds).",
+        f"{machine['date']}. {settings.rounds} rounds of {settings.calls} calls per side "
+        f"(concurrency: {settings.concurrent_rounds} rounds; imports: "
+        f"{settings.import_rounds} rounds).",
         "",
         "| " + " | ".join(HEADER) + " |",
-        "|" + "|".join(["---", "---:", "---:", "---:", "---:", ":---:"]) + "|",
+        "|---|---:|---:|---:|---:|:---:|",
     ]
     out += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
     notes = [f"- {r.name}: {r.note}" for r in rows if r.note]
-    if notes:
-        out += ["", *notes]
-    return "\n".join(out)
+    return "\n".join(out + (["", *notes] if notes else []))
 
 
 def _version(dist: str) -> str:
@@ -229,13 +225,11 @@ def _version(dist: str) -> str:
 
 def machine_info() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.lower().startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     try:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
@@ -245,7 +239,7 @@ def machine_info() -> dict[str, str]:
         "cores": str(os.cpu_count() or "?"),
         "load": load,
         "python": platform.python_version(),
-        "platform": platform.platform(),
+        "platform": f"{platform.system()} {platform.machine()}",
         "openai": _version("openai"),
         "langchain-openai": _version("langchain-openai"),
         "langchain-core": _version("langchain-core"),
@@ -260,8 +254,22 @@ def _progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def _median_ms(samples: Sequence[float]) -> float:
-    return statistics.median(samples) * 1000.0
+def _bytecode_cache_dir() -> str:
+    return str(Path(tempfile.gettempdir()) / "vertex-openai-bench-pycache")
+
+
+def use_bytecode_cache() -> None:
+    """Where writing bytecode is off (PYTHONDONTWRITEBYTECODE, -B), cache it privately.
+
+    Otherwise every interpreter of the run (this one, the emulator's, each import sample)
+    compiles LangChain, LlamaIndex and openai from source: slow, and not what users see.
+    Nothing is written next to the sources: the cache is in the temp directory.
+    """
+    if sys.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ.setdefault("PYTHONPYCACHEPREFIX", _bytecode_cache_dir())
+        sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"]
+        sys.dont_write_bytecode = False
 
 
 # ------------------------------------------------------------------------------------------
@@ -296,8 +304,6 @@ def _emulator_main(conn: Connection, project: str) -> None:
                 conn.send(None)
             elif command == "token_requests":
                 conn.send(len(emulator.token_requests))
-            elif command == "requests":
-                conn.send(len(emulator.requests))
             elif command == "token_lifetime":
                 emulator.token_lifetime = float(argument)
                 conn.send(None)
@@ -318,9 +324,9 @@ class EmulatorProcess:
         )
         self._process.start()
         child.close()
-        if not self._conn.poll(60):
+        if not self._conn.poll(120):
             self._process.kill()
-            raise RuntimeError("the emulator process did not start within 60 s")
+            raise RuntimeError("the emulator process did not start within 120 s")
         hello: dict[str, Any] = self._conn.recv()
         self.url: str = hello["url"]
         self.base_url: str = hello["base_url"]
@@ -332,14 +338,11 @@ class EmulatorProcess:
         return self._conn.recv()
 
     def clear(self) -> None:
-        """Forget recorded requests (the emulator's log grows with every request)."""
+        """Forget recorded requests (the emulator's request log grows with every call)."""
         self._call("clear")
 
     def token_requests(self) -> int:
         return int(self._call("token_requests"))
-
-    def requests(self) -> int:
-        return int(self._call("requests"))
 
     def set_token_lifetime(self, seconds: float) -> None:
         self._call("token_lifetime", seconds)
@@ -355,7 +358,7 @@ class EmulatorProcess:
         )
 
     def stop(self) -> None:
-        with contextlib.suppress(EOFError, OSError, BrokenPipeError):
+        with contextlib.suppress(EOFError, OSError):
             self._call("stop")
         self._process.join(10)
         if self._process.is_alive():
@@ -424,58 +427,139 @@ def _check(label: str, content: Any, expected: str = ANSWER) -> None:
 # A/B harness
 
 
-def alternate(
+@dataclass
+class Paired:
+    """Timed samples of both sides, per round (seconds), and the client's CPU seconds."""
+
+    a: list[list[float]] = field(default_factory=list)
+    b: list[list[float]] = field(default_factory=list)
+    cpu_a: list[float] = field(default_factory=list)
+    cpu_b: list[float] = field(default_factory=list)
+
+    def add_round(self, a: list[float], b: list[float], cpu_a: float, cpu_b: float) -> None:
+        self.a.append(a)
+        self.b.append(b)
+        self.cpu_a.append(cpu_a)
+        self.cpu_b.append(cpu_b)
+
+    @property
+    def all_a(self) -> list[float]:
+        return [x for r in self.a for x in r]
+
+    @property
+    def all_b(self) -> list[float]:
+        return [x for r in self.b for x in r]
+
+    def ratio(self) -> float:
+        """Median over rounds of (median A / median B) within the round."""
+        return statistics.median(
+            statistics.median(a) / statistics.median(b) for a, b in zip(self.a, self.b, strict=True)
+        )
+
+    def cpu_note(self, per: str = "call") -> str:
+        n_a, n_b = len(self.all_a), len(self.all_b)
+        cpu_a, cpu_b = sum(self.cpu_a) / n_a, sum(self.cpu_b) / n_b
+        return (
+            f"client CPU per {per} A {cpu_a * 1e3:.2f} ms, B {cpu_b * 1e3:.2f} ms "
+            f"({cpu_a / cpu_b:.3f}x)"
+        )
+
+    def row(self, name: str, target: float | None, note: str = "", **extra: Any) -> Row:
+        return Row(
+            name,
+            "ms",
+            statistics.median(self.all_a) * 1e3,
+            statistics.median(self.all_b) * 1e3,
+            ratio=self.ratio(),
+            kind="ratio" if target is not None else "info",
+            target=target,
+            note=note,
+            samples=len(self.all_a),
+            extra={
+                "a_ms": [x * 1e3 for x in self.all_a],
+                "b_ms": [x * 1e3 for x in self.all_b],
+                "cpu_a_s": sum(self.cpu_a),
+                "cpu_b_s": sum(self.cpu_b),
+                **extra,
+            },
+        )
+
+
+def settle(emu: EmulatorProcess) -> None:
+    """Between rounds: empty the emulator's log; collect garbage outside timed code."""
+    emu.clear()
+    gc.collect()
+
+
+def freeze_heap() -> None:
+    """Move everything alive now out of the collector's way (a full collection of the
+    LangChain + LlamaIndex heap takes ~0.2 s and would land in random timed calls)."""
+    gc.collect()
+    gc.freeze()
+
+
+def interleaved(
     emu: EmulatorProcess,
     rounds: int,
     warmup: int,
-    run_a: Callable[[], list[float]],
-    run_b: Callable[[], list[float]],
-) -> tuple[list[float], list[float]]:
-    """A B A B ...: ``warmup`` untimed rounds, then ``rounds`` rounds; samples of each side."""
-    a: list[float] = []
-    b: list[float] = []
+    per_round: int,
+    call_a: Callable[[], Any],
+    call_b: Callable[[], Any],
+) -> Paired:
+    """``warmup`` + ``rounds`` rounds; in each, ``per_round`` calls per side, A B A B ..."""
+    result = Paired()
+    freeze_heap()
     for index in range(warmup + rounds):
-        emu.clear()
-        gc.collect()
-        samples_a = run_a()
-        gc.collect()
-        samples_b = run_b()
+        settle(emu)
+        samples: tuple[list[float], list[float]] = ([], [])
+        cpu = [0.0, 0.0]
+        for _ in range(per_round):
+            for side, call in enumerate((call_a, call_b)):
+                c0 = time.process_time()
+                t0 = time.perf_counter()
+                call()
+                t1 = time.perf_counter()
+                cpu[side] += time.process_time() - c0
+                samples[side].append(t1 - t0)
         if index >= warmup:
-            a += samples_a
-            b += samples_b
-    return a, b
+            result.add_round(samples[0], samples[1], cpu[0], cpu[1])
+    return result
 
 
-def timed_calls(call: Callable[[], Any], count: int) -> list[float]:
-    samples = []
+def profile(label: str, call: Callable[[], Any], count: int) -> None:
+    """pyinstrument profile of ``count`` calls, printed to stderr (``--profile``)."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
     for _ in range(count):
-        start = time.perf_counter()
         call()
-        samples.append(time.perf_counter() - start)
-    return samples
+    profiler.stop()
+    print(f"\n===== profile: {label} ({count} calls) =====", file=sys.stderr)
+    print(profiler.output_text(unicode=True, color=False), file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------
+# Benchmarks
 
 
 def bench_invoke(emu: EmulatorProcess, s: Settings) -> list[Row]:
     a_model, b_model = vertex_chat(emu), openai_chat(emu)
     _check("ChatVertexOpenAI.invoke", a_model.invoke(PROMPT).content)
     _check("ChatOpenAI.invoke", b_model.invoke(PROMPT).content)
-    a, b = alternate(
+    paired = interleaved(
         emu,
         s.rounds,
         s.warmup,
-        lambda: timed_calls(lambda: a_model.invoke(PROMPT), s.calls),
-        lambda: timed_calls(lambda: b_model.invoke(PROMPT), s.calls),
+        s.calls,
+        lambda: a_model.invoke(PROMPT),
+        lambda: b_model.invoke(PROMPT),
     )
+    if s.profile:
+        profile("ChatVertexOpenAI.invoke", lambda: a_model.invoke(PROMPT), 200)
+        profile("ChatOpenAI.invoke", lambda: b_model.invoke(PROMPT), 200)
     return [
-        Row(
-            "LangChain invoke, sequential (per call)",
-            "ms",
-            _median_ms(a),
-            _median_ms(b),
-            kind="ratio",
-            target=1.03,
-            samples=len(a),
-        )
+        paired.row("LangChain invoke, sequential, per call", 1.03, note=paired.cpu_note()),
     ]
 
 
@@ -483,38 +567,36 @@ def bench_concurrent(emu: EmulatorProcess, s: Settings) -> list[Row]:
     a_model, b_model = vertex_chat(emu), openai_chat(emu)
     n = s.concurrency
 
-    async def batch(model: ChatVertexOpenAI | ChatOpenAI) -> float:
-        start = time.perf_counter()
+    async def batch(model: ChatVertexOpenAI | ChatOpenAI) -> tuple[float, float]:
+        c0 = time.process_time()
+        t0 = time.perf_counter()
         results = await asyncio.gather(*(model.ainvoke(PROMPT) for _ in range(n)))
-        elapsed = time.perf_counter() - start
+        t1 = time.perf_counter()
+        cpu = time.process_time() - c0
         for message in results:
-            _check(type(model).__name__ + ".ainvoke", message.content)
-        return elapsed
+            _check(f"{type(model).__name__}.ainvoke", message.content)
+        return t1 - t0, cpu
 
-    async def main() -> tuple[list[float], list[float]]:
-        a: list[float] = []
-        b: list[float] = []
+    async def run() -> Paired:
+        paired = Paired()
+        await batch(a_model)  # connections, token
+        await batch(b_model)
+        freeze_heap()
         for index in range(s.warmup + s.concurrent_rounds):
-            emu.clear()
-            gc.collect()
-            wall_a = await batch(a_model)
-            gc.collect()
-            wall_b = await batch(b_model)
+            settle(emu)
+            wall_a, cpu_a = await batch(a_model)
+            settle(emu)
+            wall_b, cpu_b = await batch(b_model)
             if index >= s.warmup:
-                a.append(wall_a)
-                b.append(wall_b)
-        return a, b
+                paired.add_round([wall_a], [wall_b], cpu_a, cpu_b)
+        return paired
 
-    a, b = asyncio.run(main())
+    paired = asyncio.run(run())
     return [
-        Row(
-            f"LangChain {n} concurrent ainvoke (wall time)",
-            "ms",
-            _median_ms(a),
-            _median_ms(b),
-            kind="ratio",
-            target=1.05,
-            samples=len(a),
+        paired.row(
+            f"LangChain {n} concurrent ainvoke, wall time",
+            1.05,
+            note=paired.cpu_note(per=f"batch of {n}"),
         )
     ]
 
@@ -523,23 +605,19 @@ def bench_llama(emu: EmulatorProcess, s: Settings) -> list[Row]:
     a_model, b_model = vertex_llm(emu), openai_like_llm(emu)
     _check("VertexOpenAILike.complete", a_model.complete(PROMPT).text)
     _check("OpenAILike.complete", b_model.complete(PROMPT).text)
-    a, b = alternate(
+    paired = interleaved(
         emu,
         s.rounds,
         s.warmup,
-        lambda: timed_calls(lambda: a_model.complete(PROMPT), s.calls),
-        lambda: timed_calls(lambda: b_model.complete(PROMPT), s.calls),
+        s.calls,
+        lambda: a_model.complete(PROMPT),
+        lambda: b_model.complete(PROMPT),
     )
+    if s.profile:
+        profile("VertexOpenAILike.complete", lambda: a_model.complete(PROMPT), 200)
+        profile("OpenAILike.complete", lambda: b_model.complete(PROMPT), 200)
     return [
-        Row(
-            "LlamaIndex complete, sequential (per call)",
-            "ms",
-            _median_ms(a),
-            _median_ms(b),
-            kind="ratio",
-            target=1.03,
-            samples=len(a),
-        )
+        paired.row("LlamaIndex complete, sequential, per call", 1.03, note=paired.cpu_note()),
     ]
 
 
@@ -548,8 +626,8 @@ def bench_stream(emu: EmulatorProcess, s: Settings) -> list[Row]:
     prompt = " ".join(f"word{i}" for i in range(s.stream_words))
     expected = f"You said: {prompt}"
 
-    def one(model: ChatVertexOpenAI | ChatOpenAI) -> tuple[float, float]:
-        """(time to first chunk, chunks per second after the first)."""
+    def one(model: ChatVertexOpenAI | ChatOpenAI) -> tuple[float, float, int]:
+        """(time to first chunk, chunks per second after the first, chunks)."""
         start = time.perf_counter()
         first = last = 0.0
         count = 0
@@ -561,62 +639,38 @@ def bench_stream(emu: EmulatorProcess, s: Settings) -> list[Row]:
             last = now
             count += 1
             text.append(chunk.text)
-        _check(type(model).__name__ + ".stream", "".join(text), expected)
+        _check(f"{type(model).__name__}.stream", "".join(text), expected)
         rate = (count - 1) / (last - first) if count > 1 and last > first else 0.0
-        return first - start, rate
+        return first - start, rate, count
 
-    ttfc_a: list[float] = []
-    ttfc_b: list[float] = []
+    one(a_model)
+    one(b_model)
+    first = Paired()
     rate_a: list[float] = []
     rate_b: list[float] = []
+    chunks = 0
+    freeze_heap()
     for index in range(s.warmup + s.rounds):
-        emu.clear()
-        gc.collect()
-        first_a, chunks_a = one(a_model)
-        gc.collect()
-        first_b, chunks_b = one(b_model)
+        settle(emu)
+        first_a, per_s_a, chunks = one(a_model)
+        first_b, per_s_b, _ = one(b_model)
         if index >= s.warmup:
-            ttfc_a.append(first_a)
-            ttfc_b.append(first_b)
-            rate_a.append(chunks_a)
-            rate_b.append(chunks_b)
-    note = f"a {s.stream_words}-word answer, about {s.stream_words + 4} chunks"
+            first.add_round([first_a], [first_b], 0.0, 0.0)
+            rate_a.append(per_s_a)
+            rate_b.append(per_s_b)
+    ratios = [a / b for a, b in zip(rate_a, rate_b, strict=True)]
     return [
-        Row(
-            "LangChain stream: time to first chunk",
-            "ms",
-            _median_ms(ttfc_a),
-            _median_ms(ttfc_b),
-            samples=len(ttfc_a),
-        ),
+        first.row("LangChain stream: time to first chunk", None),
         Row(
             "LangChain stream: chunks per second",
             "chunks/s",
             statistics.median(rate_a),
             statistics.median(rate_b),
-            higher_is_better=True,
-            note=note,
+            ratio=statistics.median(ratios),
+            note=f"{chunks} chunks per answer; A/B above 1 is faster",
             samples=len(rate_a),
         ),
     ]
-
-
-def _bytecode_cache_dir() -> str:
-    return str(Path(tempfile.gettempdir()) / "vertex-openai-bench-pycache")
-
-
-def use_bytecode_cache() -> None:
-    """Where bytecode writing is off (PYTHONDONTWRITEBYTECODE, -B), cache it privately.
-
-    Otherwise every interpreter of the run (this one, the emulator's, the import samples)
-    would compile LangChain, LlamaIndex and openai from source: slow, and not what users see.
-    Nothing is written next to the sources; the cache lives in the temp directory.
-    """
-    if sys.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-        os.environ.setdefault("PYTHONPYCACHEPREFIX", _bytecode_cache_dir())
-        sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"]
-        sys.dont_write_bytecode = False
 
 
 def _import_time(module: str) -> float:
@@ -635,23 +689,17 @@ def bench_imports(emu: EmulatorProcess, s: Settings) -> list[Row]:
         ("vertex_openai", "openai", None),
     )
     for module_a, module_b, target in pairs:
-        a, b = alternate(
-            emu,
-            s.import_rounds,
-            s.import_warmup,
-            lambda m=module_a: [_import_time(m)],  # type: ignore[misc]
-            lambda m=module_b: [_import_time(m)],  # type: ignore[misc]
-        )
+        paired = Paired()
+        for index in range(s.import_warmup + s.import_rounds):
+            a = _import_time(module_a)
+            b = _import_time(module_b)
+            if index >= s.import_warmup:
+                paired.add_round([a], [b], 0.0, 0.0)
         rows.append(
-            Row(
-                f"import {module_a} (B: {module_b})",
-                "ms",
-                _median_ms(a),
-                _median_ms(b),
-                kind="ratio" if target else "info",
-                target=target,
-                samples=len(a),
-                note="a fresh interpreter per sample (bytecode cached), timed around the import",
+            paired.row(
+                f"import {module_a} (B: import {module_b})",
+                target,
+                note="a fresh interpreter per sample, timed around the import statement",
             )
         )
     return rows
@@ -660,35 +708,28 @@ def bench_imports(emu: EmulatorProcess, s: Settings) -> list[Row]:
 def bench_construct(emu: EmulatorProcess, s: Settings) -> list[Row]:
     credentials = emu.credentials()
     _check("construction", vertex_chat(emu, credentials).invoke(PROMPT).content)
-    keep: list[Any] = []  # not collected inside the timed loop
+    keep: list[Any] = []
 
-    def build(factory: Callable[[], Any]) -> list[float]:
-        samples = []
-        for _ in range(s.constructions):
-            start = time.perf_counter()
-            model = factory()
-            samples.append(time.perf_counter() - start)
-            keep.append(model)
-        keep.clear()
-        return samples
+    def build(factory: Callable[[], Any]) -> Callable[[], None]:
+        return lambda: keep.append(factory())
 
-    a, b = alternate(
+    paired = interleaved(
         emu,
-        s.rounds,
+        max(2, s.rounds // 2),
         s.warmup,
-        lambda: build(lambda: vertex_chat(emu, credentials)),
-        lambda: build(lambda: openai_chat(emu)),
+        s.constructions,
+        build(lambda: vertex_chat(emu, credentials)),
+        build(lambda: openai_chat(emu)),
     )
+    keep.clear()
+    if s.profile:
+        profile("ChatVertexOpenAI()", lambda: vertex_chat(emu, credentials), 50)
+        profile("ChatOpenAI()", lambda: openai_chat(emu), 50)
     return [
-        Row(
+        paired.row(
             "LangChain model construction",
-            "ms",
-            _median_ms(a),
-            _median_ms(b),
-            kind="ratio",
-            target=1.3,
-            samples=len(a),
-            note="A with one google-auth credentials object reused; B with a static api_key",
+            1.3,
+            note="A: one google-auth credentials object, reused; B: a static api_key",
         )
     ]
 
@@ -696,30 +737,29 @@ def bench_construct(emu: EmulatorProcess, s: Settings) -> list[Row]:
 async def _rotation(
     emu: EmulatorProcess, scenario: str, callers: int
 ) -> tuple[int, int, int, float]:
-    """(token endpoint hits, TokenSource.fetch_count, 200 answers, seconds) for one rotation."""
+    """(token endpoint hits, TokenSource.fetch_count, right answers, seconds)."""
     model = vertex_chat(emu)
     source = model.connection.token_source
     if scenario != "cold":
-        # A first token that will be stale (valid, < 3 min 45 s left) or soon expired.
+        # A first token that is stale from the start, or expires in a second.
         emu.set_token_lifetime(STALE_LIFETIME if scenario == "stale" else SHORT_LIFETIME)
         _check("rotation warmup", (await model.ainvoke(PROMPT)).content)
     emu.set_token_lifetime(NORMAL_LIFETIME)
     if scenario == "expired":
-        await asyncio.sleep(SHORT_LIFETIME + 0.3)
+        await asyncio.sleep(SHORT_LIFETIME + 0.2)
     emu.clear()
-    fetches_before = source.fetch_count
-    start = time.perf_counter()
+    fetched = source.fetch_count
+    t0 = time.perf_counter()
     results = await asyncio.gather(*(model.ainvoke(PROMPT) for _ in range(callers)))
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - t0
     ok = sum(1 for message in results if message.content == ANSWER)
-    # A stale token is refreshed in the background: let that refresh land before counting.
-    deadline = time.monotonic() + 10
-    while scenario == "stale" and source.fetch_count == fetches_before:
-        if time.monotonic() > deadline:
+    # A stale token is replaced in the background: let that refresh land before counting.
+    for _ in range(1000 if scenario == "stale" else 0):  # at most 10 s
+        if source.fetch_count != fetched:
             break
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.05)
-    return emu.token_requests(), source.fetch_count - fetches_before, ok, elapsed
+    return emu.token_requests(), source.fetch_count - fetched, ok, elapsed
 
 
 def bench_tokens(emu: EmulatorProcess, s: Settings) -> list[Row]:
@@ -734,16 +774,17 @@ def bench_tokens(emu: EmulatorProcess, s: Settings) -> list[Row]:
             hits, fetches, ok, elapsed = asyncio.run(_rotation(emu, scenario, callers))
             note = ""
             if ok != callers or hits != fetches:
-                note = f"{ok}/{callers} answers ok; TokenSource.fetch_count {fetches}"
+                note = f"{ok}/{callers} right answers; TokenSource.fetch_count {fetches}"
             rows.append(
                 Row(
-                    f"token fetches, {callers} concurrent ainvoke, {description}",
+                    f"token fetches: {callers} concurrent ainvoke, {description}",
                     "fetches",
                     float(hits),
                     kind="exact",
                     target=1.0,
                     note=note,
-                    extra={"fetch_count": fetches, "answers_ok": ok, "seconds": elapsed},
+                    samples=1,
+                    extra={"fetch_count": fetches, "right_answers": ok, "seconds": elapsed},
                 )
             )
     return rows
@@ -768,11 +809,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark vertex-openai against ChatOpenAI / OpenAILike on the emulator."
     )
-    parser.add_argument("--rounds", type=int, default=None, help="timed A/B rounds (default 15)")
     parser.add_argument(
-        "--quick", action="store_true", help="a tiny run (smoke test; figures meaningless)"
+        "--rounds", type=int, default=None, help="timed A/B rounds (default 20; --quick: 2)"
     )
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
+    parser.add_argument(
+        "--quick", action="store_true", help="a tiny run (smoke test: the figures mean nothing)"
+    )
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON")
     parser.add_argument(
         "--markdown", action="store_true", help="print a Markdown table with machine details"
     )
@@ -781,7 +824,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAME",
         action="append",
         choices=sorted(BENCHMARKS),
-        help="run only this benchmark (repeatable)",
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print pyinstrument profiles of both sides (invoke, llama, construct)",
     )
     args = parser.parse_args(argv)
     if args.rounds is not None and args.rounds < 1:
@@ -792,7 +840,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     use_bytecode_cache()
-    settings = Settings.quick(args.rounds) if args.quick else Settings.default(args.rounds)
+    make = Settings.quick if args.quick else Settings.default
+    settings = make(args.rounds, args.profile)
     machine = machine_info()
     names = args.only or list(BENCHMARKS)
     started = time.perf_counter()

@@ -87,6 +87,33 @@ def _connect(
     return connection
 
 
+class _VertexLangChain:
+    """What both classes do the same way: serialization policy, secrets, the connection."""
+
+    _connection: VertexConnection | None
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """False: langchain-core's loader only revives classes in its own mapping."""
+        return False
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Secret ids of the constructor arguments that hold secrets."""
+        return {"openai_api_key": _TOKEN_SECRET_ID}
+
+    @property
+    def connection(self) -> VertexConnection:
+        """The connection (target, token source, HTTP clients) this object and its copies use.
+
+        Copies (``model_copy``, ``bind_tools``, ``with_structured_output``) share it: to
+        change project, location, endpoint or credentials, construct a new object.
+        """
+        if self._connection is None:  # pragma: no cover - set by the validator
+            raise RuntimeError(f"{type(self).__name__} was not validated")
+        return self._connection
+
+
 class _StreamedExtraContent:
     """Keeps one stream's chunks from carrying the same captured ``extra_content`` twice.
 
@@ -119,7 +146,7 @@ class _StreamedExtraContent:
         return chunk
 
 
-class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
+class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
     """Gemini and partner models on Vertex AI through its OpenAI-compatible Chat Completions API.
 
     Google access tokens are refreshed for you (one token source per model and all its
@@ -281,30 +308,9 @@ class ChatVertexOpenAI(VertexParams, BaseChatOpenAI):
 
     _check_api_key = field_validator("openai_api_key", mode="before")(_static_token)
 
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        """False: langchain-core's loader only revives classes in its own mapping."""
-        return False
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Secret ids of the constructor arguments that hold secrets."""
-        return {"openai_api_key": _TOKEN_SECRET_ID}
-
     @property
     def _llm_type(self) -> str:
         return "vertex-openai-chat"
-
-    @property
-    def connection(self) -> VertexConnection:
-        """The connection (target, token source, HTTP clients) this model and its copies use.
-
-        Copies (``model_copy``, ``bind_tools``, ``with_structured_output``) share it: to
-        change project, location, endpoint or credentials, construct a new model.
-        """
-        if self._connection is None:  # pragma: no cover - set by the validator
-            raise RuntimeError("ChatVertexOpenAI was not validated")
-        return self._connection
 
     @model_validator(mode="after")
     def validate_environment(self) -> Self:
@@ -486,7 +492,7 @@ def _captured(
     return [value if isinstance(value, Mapping) else None for value in values]
 
 
-class VertexOpenAIEmbeddings(VertexParams, OpenAIEmbeddings):
+class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
     """Vertex AI embedding models through the OpenAI-compatible ``/embeddings`` route.
 
     Same target and auth as :class:`ChatVertexOpenAI`. Texts are sent as they are (no
@@ -538,23 +544,6 @@ class VertexOpenAIEmbeddings(VertexParams, OpenAIEmbeddings):
     _connection: VertexConnection | None = PrivateAttr(default=None)
 
     _check_api_key = field_validator("openai_api_key", mode="before")(_static_token)
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        """False: langchain-core's loader only revives classes in its own mapping."""
-        return False
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Secret ids of the constructor arguments that hold secrets."""
-        return {"openai_api_key": _TOKEN_SECRET_ID}
-
-    @property
-    def connection(self) -> VertexConnection:
-        """The connection (target, token source, HTTP clients) these embeddings use."""
-        if self._connection is None:  # pragma: no cover - set by the validator
-            raise RuntimeError("VertexOpenAIEmbeddings was not validated")
-        return self._connection
 
     @model_validator(mode="after")
     def validate_environment(self) -> Self:

@@ -117,7 +117,32 @@ def _first_choice(raw: Any, field: str) -> Mapping[str, Any]:
     return _as_mapping(getattr(choices[0], field, None))
 
 
-class VertexOpenAILike(VertexParams, OpenAILike):  # type: ignore[misc]
+class _VertexClient:
+    """What both classes do the same way: signed clients from the one connection, shared copies."""
+
+    _connection: VertexConnection
+    max_retries: int
+    timeout: float
+    default_headers: dict[str, str] | None
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        memo = {} if memo is None else memo
+        _share_on_deepcopy(self, memo)
+        return super().__deepcopy__(memo)  # type: ignore[misc]
+
+    def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
+        connection = self._connection
+        return {
+            "api_key": PLACEHOLDER_API_KEY,
+            "base_url": connection.base_url,
+            "max_retries": self.max_retries,
+            "timeout": self.timeout,
+            "default_headers": self.default_headers,
+            "http_client": connection.async_http_client() if is_async else connection.http_client(),
+        }
+
+
+class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore[misc]
     """Vertex AI LLM over its OpenAI-compatible Chat Completions API.
 
     Gemini and partner (MaaS) models on the ``openapi`` endpoint, or a self-deployed Model
@@ -232,23 +257,7 @@ class VertexOpenAILike(VertexParams, OpenAILike):  # type: ignore[misc]
     def class_name(cls) -> str:
         return "VertexOpenAILike"
 
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
-        memo = {} if memo is None else memo
-        _share_on_deepcopy(self, memo)
-        return super().__deepcopy__(memo)
-
     # -- client and request --
-
-    def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
-        connection = self._connection
-        return {
-            "api_key": PLACEHOLDER_API_KEY,
-            "base_url": connection.base_url,
-            "max_retries": self.max_retries,
-            "timeout": self.timeout,
-            "default_headers": self.default_headers,
-            "http_client": connection.async_http_client() if is_async else connection.http_client(),
-        }
 
     def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         messages = kwargs.pop(_MESSAGES_KWARG, None)
@@ -344,7 +353,7 @@ class VertexOpenAILike(VertexParams, OpenAILike):  # type: ignore[misc]
         return gen()
 
 
-class VertexOpenAILikeEmbedding(VertexParams, OpenAILikeEmbedding):  # type: ignore[misc]
+class VertexOpenAILikeEmbedding(_VertexClient, VertexParams, OpenAILikeEmbedding):  # type: ignore[misc]
     """Vertex AI embeddings over its OpenAI-compatible API.
 
     Same target and auth as :class:`VertexOpenAILike`; asks for ``encoding_format="float"``
@@ -415,19 +424,3 @@ class VertexOpenAILikeEmbedding(VertexParams, OpenAILikeEmbedding):  # type: ign
     @classmethod
     def class_name(cls) -> str:
         return "VertexOpenAILikeEmbedding"
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
-        memo = {} if memo is None else memo
-        _share_on_deepcopy(self, memo)
-        return super().__deepcopy__(memo)
-
-    def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
-        connection = self._connection
-        return {
-            "api_key": PLACEHOLDER_API_KEY,
-            "base_url": connection.base_url,
-            "max_retries": self.max_retries,
-            "timeout": self.timeout,
-            "default_headers": self.default_headers,
-            "http_client": connection.async_http_client() if is_async else connection.http_client(),
-        }
