@@ -1,0 +1,34 @@
+"""Packaging: the core imports no framework; the lazy re-exports resolve; py.typed ships."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import vertex_openai
+
+
+def test_import_loads_no_framework() -> None:
+    code = (
+        "import sys, vertex_openai, vertex_openai.testing, vertex_openai.cli\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('langchain', 'langchain_core', 'langchain_openai', 'llama_index'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_lazy_reexports() -> None:
+    pytest.importorskip("langchain_openai")
+    from vertex_openai.langchain import ChatVertexOpenAI
+
+    assert vertex_openai.ChatVertexOpenAI is ChatVertexOpenAI
+    with pytest.raises(AttributeError):
+        _ = vertex_openai.NoSuchThing  # type: ignore[attr-defined]
+
+
+def test_py_typed_ships() -> None:
+    assert (Path(vertex_openai.__file__).parent / "py.typed").exists()
