@@ -96,7 +96,7 @@ class Settings:
             warmup=2,
             calls=20,
             concurrency=200,
-            concurrent_rounds=max(3, (r * 3) // 10),
+            concurrent_rounds=max(3, r // 2),
             stream_words=200,
             constructions=10,
             import_rounds=max(3, r // 5),
@@ -633,8 +633,9 @@ def bench_stream(emu: EmulatorProcess, s: Settings) -> list[Row]:
     prompt = " ".join(f"word{i}" for i in range(s.stream_words))
     expected = f"You said: {prompt}"
 
-    def one(model: ChatVertexOpenAI | ChatOpenAI) -> tuple[float, float, int]:
-        """(time to first chunk, chunks per second after the first, chunks)."""
+    def one(model: ChatVertexOpenAI | ChatOpenAI) -> tuple[float, float, float, int]:
+        """(time to first chunk, chunks per second after the first, CPU seconds, chunks)."""
+        c0 = time.process_time()
         start = time.perf_counter()
         first = last = 0.0
         count = 0
@@ -646,36 +647,47 @@ def bench_stream(emu: EmulatorProcess, s: Settings) -> list[Row]:
             last = now
             count += 1
             text.append(chunk.text)
+        cpu = time.process_time() - c0
         _check(f"{type(model).__name__}.stream", "".join(text), expected)
         rate = (count - 1) / (last - first) if count > 1 and last > first else 0.0
-        return first - start, rate, count
+        return first - start, rate, cpu, count
 
     one(a_model)
     one(b_model)
     first = Paired()
-    rate_a: list[float] = []
-    rate_b: list[float] = []
+    rates = Paired()
+    per_round = max(1, s.calls // 5)
     chunks = 0
     freeze_heap()
     for index in range(s.warmup + s.rounds):
         settle(emu)
-        first_a, per_s_a, chunks = one(a_model)
-        first_b, per_s_b, _ = one(b_model)
+        sides: list[list[tuple[float, float, float, int]]] = [[], []]
+        for _ in range(per_round):
+            sides[0].append(one(a_model))
+            sides[1].append(one(b_model))
         if index >= s.warmup:
-            first.add_round([first_a], [first_b], 0.0, 0.0)
-            rate_a.append(per_s_a)
-            rate_b.append(per_s_b)
-    ratios = [a / b for a, b in zip(rate_a, rate_b, strict=True)]
+            a, b = sides
+            first.add_round([x[0] for x in a], [x[0] for x in b], 0.0, 0.0)
+            cpu_a, cpu_b = sum(x[2] for x in a), sum(x[2] for x in b)
+            rates.add_round([x[1] for x in a], [x[1] for x in b], cpu_a, cpu_b)
+            chunks = a[0][3]
+    n = len(rates.all_a)
+    cpu_a = sum(rates.cpu_a) / n / chunks * 1e6
+    cpu_b = sum(rates.cpu_b) / n / chunks * 1e6
     return [
         first.row("LangChain stream: time to first chunk", None),
         Row(
             "LangChain stream: chunks per second",
             "chunks/s",
-            statistics.median(rate_a),
-            statistics.median(rate_b),
-            ratio=statistics.median(ratios),
-            note=f"{chunks} chunks per answer; A/B above 1 is faster",
-            samples=len(rate_a),
+            statistics.median(rates.all_a),
+            statistics.median(rates.all_b),
+            ratio=rates.ratio(),
+            note=(
+                f"{chunks} chunks per answer; A/B above 1 is faster; client CPU per chunk "
+                f"A {cpu_a:.0f} µs, B {cpu_b:.0f} µs ({cpu_a / cpu_b:.3f}x)"
+            ),
+            samples=n,
+            extra={"a": rates.all_a, "b": rates.all_b},
         ),
     ]
 

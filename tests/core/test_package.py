@@ -32,3 +32,23 @@ def test_lazy_reexports() -> None:
 
 def test_py_typed_ships() -> None:
     assert (Path(vertex_openai.__file__).parent / "py.typed").exists()
+
+
+def test_plugin_and_emulator_load_no_http_or_auth_stack() -> None:
+    code = (
+        "import sys, vertex_openai, vertex_openai.testing.pytest_plugin\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('openai', 'httpx', 'google', 'langchain_core', 'llama_index'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_export_resolves() -> None:
+    assert sorted(vertex_openai.__all__) == sorted(vertex_openai._EXPORTS)
+    for name, module in vertex_openai._EXPORTS.items():
+        if module == "langchain":
+            pytest.importorskip("langchain_openai")
+        if module == "llama_index":
+            pytest.importorskip("llama_index.core")
+        assert getattr(vertex_openai, name) is not None
