@@ -121,6 +121,19 @@ class VertexConnection:
         """The OpenAI ``base_url`` of the target."""
         return self.target.base_url
 
+    def check_base_url(self, name: str, value: Any) -> None:
+        """Refuse a framework's own base-URL parameter unless it equals the derived one.
+
+        Raises:
+            ValueError: the URL is derived from project, location, endpoint_id, api_version
+                and api_endpoint; a different one would send the token elsewhere.
+        """
+        if value not in (None, "", self.base_url):
+            raise ValueError(
+                f"{name}={value!r} cannot be set: it is derived from project, location, "
+                "endpoint_id, api_version and api_endpoint (use api_endpoint to change the host)"
+            )
+
     def model_name(self, model: str | None) -> str:
         """The model name to send (``google/`` added to a bare name on openapi)."""
         return self.target.model_name(model)

@@ -79,11 +79,7 @@ def _connect(
             "connection's own signed HTTP clients (token refresh, Vertex error bodies)"
         )
     connection = params._vertex_connection(api_key)
-    if base_url not in (None, connection.base_url):
-        raise ValueError(
-            "base_url is derived from project, location, endpoint_id and api_endpoint; "
-            "pass api_endpoint=... to change the host"
-        )
+    connection.check_base_url("base_url", base_url)
     return connection
 
 

@@ -82,14 +82,6 @@ def _reject_client_args(kwargs: Mapping[str, Any]) -> None:
         )
 
 
-def _check_api_base(api_base: Any, connection: VertexConnection) -> None:
-    if api_base not in (None, "", connection.base_url):
-        raise ValueError(
-            f"api_base={api_base!r} cannot be set: it is derived from project, location, "
-            "endpoint_id, api_version and api_endpoint (use api_endpoint to change the host)"
-        )
-
-
 def _share_on_deepcopy(model: Any, memo: dict[int, Any]) -> None:
     """Make ``copy.deepcopy`` keep the connection, the clients and the credentials shared.
 
@@ -243,7 +235,7 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
         # OpenAI.__init__ resolved these from OPENAI_* variables; they are Vertex's here.
         self.api_version = api_version
         self._connection = self._vertex_connection(_static_token(api_key))
-        _check_api_base(api_base, self._connection)
+        self._connection.check_base_url("api_base", api_base)
         self.api_base = self._connection.base_url
         # Fail now, not on the first request: reasoning_effort + thinking options.
         effort = self.reasoning_effort or self.additional_kwargs.get("reasoning_effort")
@@ -417,7 +409,7 @@ class VertexOpenAILikeEmbedding(_VertexClient, VertexParams, OpenAILikeEmbedding
         )
         self.api_version = api_version
         self._connection = self._vertex_connection(_static_token(api_key))
-        _check_api_base(api_base, self._connection)
+        self._connection.check_base_url("api_base", api_base)
         self.api_base = self._connection.base_url
         self._query_engine = self._text_engine = self._connection.model_name(model_name)
 
