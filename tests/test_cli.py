@@ -544,3 +544,15 @@ def test_doctor_with_gcloud_user_credentials(
         assert emu.requests[-1].headers["x-goog-user-project"] == "billing-project"
     assert err == ""  # google-auth's quota-project warning is not shown
     no_secrets(out)
+
+
+def test_bad_flags_reported_before_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))
+    monkeypatch.setenv("NO_GCE_CHECK", "true")
+    assert main(["chat", "--project", "a/b", "hi"]) == 2
+    err = capsys.readouterr().err
+    assert "project" in err and "credentials" not in err.lower()
+    assert "Traceback" not in err

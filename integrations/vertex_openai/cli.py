@@ -392,6 +392,16 @@ def _connect(
         project = project or emulator.project
         location = location or EMULATOR_LOCATION
     else:
+        # Bad flags are reported before credentials are looked for (the project may still
+        # come from the credential, so only its validity is checked here).
+        resolve_target(
+            project=project,
+            location=location,
+            endpoint_id=getattr(args, "endpoint_id", None),
+            api_version=args.api_version,
+            api_endpoint=api_endpoint,
+            default_project=lambda: "project-from-credentials",
+        )
         _require_adc()
     connection = VertexConnection.create(
         project=project,
