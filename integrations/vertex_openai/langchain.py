@@ -414,16 +414,14 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
     ) -> ChatResult:
         """LangChain's result, plus each choice's ``extra_content`` (thought signatures)."""
         result = super()._create_chat_result(response, generation_info)
-        raw = (
-            response
+        choices = (
+            response.get("choices")
             if isinstance(response, dict)
-            else response.model_dump(
-                exclude={"choices": {"__all__": {"message": {"parsed"}}}}, warnings=False
-            )
+            else getattr(response, "choices", None)
         )
-        for generation, choice in zip(result.generations, raw.get("choices") or (), strict=False):
-            message = choice.get("message") if isinstance(choice, Mapping) else None
-            captured = capture_extra_content(message) if isinstance(message, Mapping) else None
+        for generation, choice in zip(result.generations, choices or (), strict=False):
+            message = choice.get("message") if isinstance(choice, Mapping) else choice.message
+            captured = capture_extra_content(message)
             if captured:
                 generation.message.additional_kwargs[EXTRA_CONTENT_KEY] = captured
         return result

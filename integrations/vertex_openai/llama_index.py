@@ -92,21 +92,10 @@ def _share_on_deepcopy(model: Any, memo: dict[int, Any]) -> None:
             memo[id(value)] = value
 
 
-def _as_mapping(value: Any) -> Mapping[str, Any]:
-    """An openai SDK object (extra fields such as ``extra_content`` kept) as a mapping."""
-    if isinstance(value, Mapping):
-        return value
-    dump = getattr(value, "model_dump", None)
-    result = dump() if callable(dump) else None
-    return result if isinstance(result, Mapping) else {}
-
-
-def _first_choice(raw: Any, field: str) -> Mapping[str, Any]:
+def _first_choice(raw: Any, field: str) -> Any:
     """``raw.choices[0].<field>`` (``message`` or ``delta``) of a completion or chunk."""
     choices = getattr(raw, "choices", None)
-    if not choices:
-        return {}
-    return _as_mapping(getattr(choices[0], field, None))
+    return getattr(choices[0], field, None) if choices else None
 
 
 class _VertexClient:

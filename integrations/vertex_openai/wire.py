@@ -368,30 +368,39 @@ def merge_extra_body(
 EXTRA_CONTENT_KEY = "vertex_extra_content"
 
 
-def capture_extra_content(message: Mapping[str, Any]) -> dict[str, Any] | None:
+def _field(obj: Any, name: str) -> Any:
+    """``obj[name]`` for a mapping, else the attribute (openai SDK objects keep extra fields)."""
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def capture_extra_content(message: Any) -> dict[str, Any] | None:
     """What a Vertex assistant message (or stream delta) carries that must come back.
 
     Gemini 3 puts ``extra_content.google.thought_signature`` on tool calls and sometimes on
     the message itself (Vertex "thought signatures" doc; VERTEX_FACTS.md). The whole
     ``extra_content`` objects are kept exactly as received.
 
+    Args:
+        message: the message or delta, as a dict or as the openai SDK's object (its models
+            keep unknown fields such as ``extra_content``; no ``model_dump`` is needed).
+
     Returns ``{"message": {...}?, "tool_calls": [{"id", "index", "extra_content"}]?}`` (plain
     JSON, so it survives serialization of the framework's message), or None.
     """
+    if message is None:
+        return None
     captured: dict[str, Any] = {}
-    extra = message.get("extra_content")
+    extra = _field(message, "extra_content")
     if isinstance(extra, Mapping) and extra:
         captured["message"] = copy.deepcopy(dict(extra))
     calls = []
-    for position, call in enumerate(message.get("tool_calls") or ()):
-        if not isinstance(call, Mapping):
-            continue
-        extra = call.get("extra_content")
+    for position, call in enumerate(_field(message, "tool_calls") or ()):
+        extra = _field(call, "extra_content")
         if isinstance(extra, Mapping) and extra:
-            index = call.get("index")
+            index = _field(call, "index")
             calls.append(
                 {
-                    "id": call.get("id"),
+                    "id": _field(call, "id"),
                     "index": index if isinstance(index, int) else position,
                     "extra_content": copy.deepcopy(dict(extra)),
                 }
