@@ -11,7 +11,8 @@ client defaults (timeouts, retries, pool limits), ``stream_usage=True`` and reus
 * B: ``ChatOpenAI`` / ``OpenAILike`` with ``base_url`` / ``api_base`` set to the same emulator
   endpoint and a static emulator token as ``api_key``.
 
-A and B alternate (A B A B ..., call by call within a round, after untimed warmup rounds).
+A and B alternate (A B A B ..., call by call within a round, after untimed warmup rounds;
+whole batches and import samples go A B, B A, ...).
 Reported: medians of each side, A/B = the median of the per-round ratios (robust to load
 drifting during the run), the target and PASS/FAIL; notes give the client process's CPU per
 call, which excludes the emulator and is the steadier figure on a busy machine. Token fetches
@@ -590,10 +591,17 @@ def bench_concurrent(emu: EmulatorProcess, s: Settings) -> list[Row]:
         await batch(b_model)
         freeze_heap()
         for index in range(s.warmup + s.concurrent_rounds):
+            # A B, then B A: load drifting across the run cancels out.
             settle(emu)
-            wall_a, cpu_a = await batch(a_model)
+            first, second = (a_model, b_model) if index % 2 == 0 else (b_model, a_model)
+            wall_1, cpu_1 = await batch(first)
             settle(emu)
-            wall_b, cpu_b = await batch(b_model)
+            wall_2, cpu_2 = await batch(second)
+            (wall_a, cpu_a), (wall_b, cpu_b) = (
+                ((wall_1, cpu_1), (wall_2, cpu_2))
+                if first is a_model
+                else ((wall_2, cpu_2), (wall_1, cpu_1))
+            )
             if index >= s.warmup:
                 paired.add_round([wall_a], [wall_b], cpu_a, cpu_b)
         return paired
@@ -712,8 +720,12 @@ def bench_imports(emu: EmulatorProcess, s: Settings) -> list[Row]:
     for module_a, module_b, target, why in pairs:
         paired = Paired()
         for index in range(s.import_warmup + s.import_rounds):
-            a = _import_time(module_a)
-            b = _import_time(module_b) if module_b else a
+            if index % 2 == 0 or module_b is None:
+                a = _import_time(module_a)
+                b = _import_time(module_b) if module_b else a
+            else:
+                b = _import_time(module_b)
+                a = _import_time(module_a)
             if index >= s.import_warmup:
                 paired.add_round([a], [b], 0.0, 0.0)
         if module_b is None:

@@ -7,14 +7,31 @@ turned into a :class:`~vertex_openai.connection.VertexConnection` in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field
+from typing_extensions import Self
 
 from .connection import VertexConnection
 from .wire import google_options
 
 __all__ = ["VertexParams"]
+
+# Fields baked into a model's connection when it is built.
+_CONNECTION_FIELDS = frozenset(
+    {
+        "project",
+        "location",
+        "endpoint_id",
+        "api_version",
+        "api_endpoint",
+        "credentials",
+        "quota_project",
+        "api_key",
+        "openai_api_key",
+    }
+)
 
 
 class VertexParams(BaseModel):
@@ -67,6 +84,21 @@ class VertexParams(BaseModel):
     thought_tag_marker: str | None = Field(
         default=None, description="Return thoughts inline, wrapped in this tag (e.g. 'think')."
     )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy sharing this model's connection (one token source for all copies).
+
+        Raises:
+            ValueError: ``update`` changes the target or the credentials; a copy would keep
+                sending to the old target, so construct a new model instead.
+        """
+        changed = sorted(_CONNECTION_FIELDS.intersection(update or ()))
+        if changed:
+            raise ValueError(
+                f"model_copy cannot change {', '.join(changed)}: copies share one connection "
+                "(target and token source); construct a new model instead"
+            )
+        return super().model_copy(update=update, deep=deep)
 
     def _vertex_connection(self, api_key: Any = None) -> VertexConnection:
         """A new connection from these parameters (``api_key``: a static token, or None)."""

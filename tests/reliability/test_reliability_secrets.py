@@ -237,3 +237,25 @@ def test_permanent_failure_in_frameworks(vertex_emulator: VertexEmulator) -> Non
 
 def test_token_source_repr() -> None:
     assert "secret" not in repr(TokenSource(api_key="secret"))
+
+
+def test_model_copy_cannot_silently_keep_the_old_target(vertex_emulator: VertexEmulator) -> None:
+    classes: list[Any] = []
+    try:
+        from vertex_openai.langchain import ChatVertexOpenAI
+
+        classes.append(ChatVertexOpenAI)
+    except ImportError:
+        pass
+    try:
+        from vertex_openai.llama_index import VertexOpenAILike
+
+        classes.append(VertexOpenAILike)
+    except ImportError:
+        pass
+    assert classes
+    for cls in classes:
+        model = cls(model="gemini-2.5-flash", **target(vertex_emulator))
+        with pytest.raises(ValueError, match="location"):
+            model.model_copy(update={"location": "europe-west4"})
+        assert model.model_copy(update={"temperature": 0.5}).temperature == 0.5
