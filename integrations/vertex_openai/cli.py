@@ -38,7 +38,7 @@ import httpx
 import openai
 
 from . import __version__
-from .auth import TokenSource
+from .auth import TokenSource, gcloud_adc_path
 from .connection import VertexConnection
 from .errors import CredentialsError, VertexStreamError
 from .target import VertexTarget, resolve_target
@@ -212,20 +212,6 @@ class _AdcLocation:
         return f"{self.source} {self.path}" if self.path else self.source
 
 
-def _gcloud_adc_path() -> str:
-    """gcloud's ADC file (``application_default_credentials.json`` under CLOUDSDK_CONFIG)."""
-    try:
-        from google.auth import _cloud_sdk
-
-        return str(_cloud_sdk.get_application_default_credentials_path())
-    except (ImportError, AttributeError):  # pragma: no cover - google-auth internals moved
-        config = os.environ.get("CLOUDSDK_CONFIG")
-        if not config:
-            base = os.environ.get("APPDATA", "") if os.name == "nt" else "~/.config"
-            config = os.path.join(os.path.expanduser(base), "gcloud")
-        return os.path.join(config, "application_default_credentials.json")
-
-
 def _metadata_server_answers(timeout: float = _METADATA_PROBE_SECONDS) -> bool:
     """True when a GCE-style metadata server answers within ``timeout`` (one attempt).
 
@@ -254,7 +240,7 @@ def _metadata_server_answers(timeout: float = _METADATA_PROBE_SECONDS) -> bool:
 
 def _locate_adc() -> _AdcLocation:
     """The first place google-auth's ADC search would use, in its order."""
-    gcloud_path = _gcloud_adc_path()
+    gcloud_path = str(gcloud_adc_path())
     explicit = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
     if explicit:
         return _AdcLocation("GOOGLE_APPLICATION_CREDENTIALS file", explicit, gcloud_path)

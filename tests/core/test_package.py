@@ -52,3 +52,16 @@ def test_every_export_resolves() -> None:
         if module == "llama_index":
             pytest.importorskip("llama_index.core")
         assert getattr(vertex_openai, name) is not None
+
+
+def test_adc_file_found_without_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vertex_openai.auth import adc_file
+
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))
+    assert adc_file() is None
+    gcloud = tmp_path / "application_default_credentials.json"
+    gcloud.write_text("{}")
+    assert adc_file() == gcloud
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    assert adc_file() is None

@@ -11,10 +11,11 @@ VERTEX_LIVE_EMBEDDING_MODEL (text-embedding-005).
 from __future__ import annotations
 
 import os
-import pathlib
 from typing import Any
 
 import pytest
+
+from vertex_openai.auth import adc_file
 
 pytest.importorskip("langchain_openai")
 pytest.importorskip("langchain_tests")
@@ -28,23 +29,7 @@ from vertex_openai.langchain import (
     VertexOpenAIEmbeddings,
 )
 
-
-def _credential_file() -> pathlib.Path | None:
-    """The file google-auth's ADC would read, found without probing the metadata server."""
-    explicit = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if explicit:
-        return pathlib.Path(explicit) if pathlib.Path(explicit).is_file() else None
-    if os.environ.get("CLOUDSDK_CONFIG"):
-        config = pathlib.Path(os.environ["CLOUDSDK_CONFIG"])
-    elif os.name == "nt":
-        config = pathlib.Path(os.environ.get("APPDATA", "")) / "gcloud"
-    else:
-        config = pathlib.Path.home() / ".config" / "gcloud"
-    candidate = config / "application_default_credentials.json"
-    return candidate if candidate.is_file() else None
-
-
-_READY = bool(os.environ.get("GOOGLE_CLOUD_PROJECT")) and _credential_file() is not None
+_READY = bool(os.environ.get("GOOGLE_CLOUD_PROJECT")) and adc_file() is not None
 
 pytestmark = [
     pytest.mark.live,

@@ -9,26 +9,12 @@ VERTEX_LIVE_EMBEDDING_MODEL (text-embedding-005).
 from __future__ import annotations
 
 import os
-import pathlib
 
 import pytest
 
+from vertex_openai.auth import adc_file
+
 pytest.importorskip("llama_index.core")
-
-
-def _adc_file() -> pathlib.Path | None:
-    """A credential file google-auth would use, found without any network call."""
-    explicit = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if explicit:
-        return pathlib.Path(explicit) if pathlib.Path(explicit).is_file() else None
-    if os.environ.get("CLOUDSDK_CONFIG"):
-        config = pathlib.Path(os.environ["CLOUDSDK_CONFIG"])
-    elif os.name == "nt":
-        config = pathlib.Path(os.environ.get("APPDATA", "")) / "gcloud"
-    else:
-        config = pathlib.Path.home() / ".config" / "gcloud"
-    candidate = config / "application_default_credentials.json"
-    return candidate if candidate.is_file() else None
 
 
 PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT")
@@ -37,7 +23,7 @@ LOCATION = os.environ.get("GOOGLE_CLOUD_LOCATION", "us-central1")
 pytestmark = [
     pytest.mark.live,
     pytest.mark.skipif(
-        not PROJECT or _adc_file() is None,
+        not PROJECT or adc_file() is None,
         reason="live Vertex AI: set GOOGLE_CLOUD_PROJECT and GOOGLE_APPLICATION_CREDENTIALS "
         "(or run `gcloud auth application-default login`)",
     ),
