@@ -12,7 +12,7 @@ client defaults (timeouts, retries, pool limits), ``stream_usage=True`` and reus
   endpoint and a static emulator token as ``api_key``.
 
 A and B alternate (A B A B ..., call by call within a round, after untimed warmup rounds;
-whole batches and import samples go A B, B A, ...).
+import samples go A B, B A, ...).
 Reported: medians of each side, A/B = the median of the per-round ratios (robust to load
 drifting during the run), the target and PASS/FAIL; notes give the client process's CPU per
 call, which excludes the emulator and is the steadier figure on a busy machine. Token fetches
@@ -587,21 +587,18 @@ def bench_concurrent(emu: EmulatorProcess, s: Settings) -> list[Row]:
 
     async def run() -> Paired:
         paired = Paired()
+        # Warm up, and never the same model twice in a row: with httpx against a
+        # thread-per-connection server (the emulator's, or a bare http.server), a client's
+        # second 200-call batch, and a batch right after one of the same client, can stall for
+        # ~5 s, on either side (not an adapter effect; these batches stay out of the figures).
         await batch(a_model)  # connections, token
         await batch(b_model)
         freeze_heap()
         for index in range(s.warmup + s.concurrent_rounds):
-            # A B, then B A: load drifting across the run cancels out.
             settle(emu)
-            first, second = (a_model, b_model) if index % 2 == 0 else (b_model, a_model)
-            wall_1, cpu_1 = await batch(first)
+            wall_a, cpu_a = await batch(a_model)
             settle(emu)
-            wall_2, cpu_2 = await batch(second)
-            (wall_a, cpu_a), (wall_b, cpu_b) = (
-                ((wall_1, cpu_1), (wall_2, cpu_2))
-                if first is a_model
-                else ((wall_2, cpu_2), (wall_1, cpu_1))
-            )
+            wall_b, cpu_b = await batch(b_model)
             if index >= s.warmup:
                 paired.add_round([wall_a], [wall_b], cpu_a, cpu_b)
         return paired

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime
+import functools
 import logging
 import os
 import pathlib
@@ -36,7 +37,6 @@ from typing import Any
 import google.auth
 import google.auth.credentials
 import google.auth.exceptions
-import google.auth.transport.requests
 import httpx
 from google.auth import _helpers as _google_auth_helpers
 
@@ -92,30 +92,39 @@ def _utcnow() -> datetime.datetime:
     return _google_auth_helpers.utcnow()  # type: ignore[no-any-return,unused-ignore]
 
 
-class _Request(google.auth.transport.requests.Request):
-    """google-auth's requests transport with our token-request timeout (its default is 120 s)."""
+@functools.lru_cache(maxsize=1)
+def _request_class() -> type[Any]:
+    """google-auth's requests transport with our token-request timeout (its default is 120 s).
 
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self._timeout = timeout
+    Imported on the first token fetch (in the refresh thread): ``requests`` and google-auth's
+    transport cost ~150 ms of import time that a model's construction should not pay.
+    """
+    import google.auth.transport.requests
 
-    def __call__(  # type: ignore[override]
-        self,
-        url: str,
-        method: str = "GET",
-        body: Any = None,
-        headers: Any = None,
-        timeout: float | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        return super().__call__(  # type: ignore[no-untyped-call,unused-ignore]
-            url,
-            method=method,
-            body=body,
-            headers=headers,
-            timeout=timeout or self._timeout,
-            **kwargs,
-        )
+    class _Request(google.auth.transport.requests.Request):  # type: ignore[misc,unused-ignore]
+        def __init__(self, timeout: float) -> None:
+            super().__init__()
+            self._timeout = timeout
+
+        def __call__(  # type: ignore[override,unused-ignore]
+            self,
+            url: str,
+            method: str = "GET",
+            body: Any = None,
+            headers: Any = None,
+            timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            return super().__call__(  # type: ignore[no-untyped-call,unused-ignore]
+                url,
+                method=method,
+                body=body,
+                headers=headers,
+                timeout=timeout or self._timeout,
+                **kwargs,
+            )
+
+    return _Request
 
 
 class TokenSource:
@@ -168,7 +177,7 @@ class TokenSource:
         self._token: str | None = None
         self._expiry: datetime.datetime | None = None
         self._inflight: concurrent.futures.Future[str] | None = None
-        self._request: _Request | None = None
+        self._request: Any = None
         #: Successful token fetches made by this source (for diagnostics and benchmarks).
         self.fetch_count = 0
         if credentials is not None and credentials.token and credentials.valid:
@@ -319,7 +328,7 @@ class TokenSource:
         creds = self.credentials()
         assert creds is not None
         if self._request is None:
-            self._request = _Request(self._token_timeout)
+            self._request = _request_class()(self._token_timeout)
         kind = type(creds).__name__
         for attempt in range(1, self._max_attempts + 1):
             try:

@@ -396,15 +396,20 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         """
         messages = self._convert_input(input_).to_messages()
         payload: dict[str, Any] = super()._get_request_payload(messages, stop=stop, **kwargs)
-        payload["model"] = self.connection.model_name(payload.get("model"))
-        extra_body = merge_extra_body(
-            payload.get("extra_body"),
-            self._google_options(),
-            reasoning_effort=payload.get("reasoning_effort"),
-        )
-        if extra_body:
-            payload["extra_body"] = extra_body
-        restore_extra_content(payload["messages"], _captured(messages, payload["messages"]))
+        # The model's own values were prepared once (validator, _default_params); only what
+        # this call overrides needs the work again.
+        if "model" in kwargs:
+            payload["model"] = self.connection.model_name(payload.get("model"))
+        if "extra_body" in kwargs or "reasoning_effort" in kwargs:
+            extra_body = merge_extra_body(
+                payload.get("extra_body"),
+                self._google_options(),
+                reasoning_effort=payload.get("reasoning_effort"),
+            )
+            if extra_body:
+                payload["extra_body"] = extra_body
+        if any(EXTRA_CONTENT_KEY in m.additional_kwargs for m in messages):
+            restore_extra_content(payload["messages"], _captured(messages, payload["messages"]))
         return payload
 
     def _create_chat_result(

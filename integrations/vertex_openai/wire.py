@@ -144,11 +144,13 @@ class _Completion:
     def feed(self, chunk: bytes) -> None:
         if self.complete:
             return
-        window = self.tail + chunk
-        if _DONE in window or _FINISHED.search(window):
+        # The chunk alone, then the seam with the previous chunk's tail (a marker may be
+        # split across chunks): no copy of the whole chunk on the common path.
+        seam = self.tail + chunk[:_TAIL]
+        if _DONE in chunk or _FINISHED.search(chunk) or _DONE in seam or _FINISHED.search(seam):
             self.complete = True
         else:
-            self.tail = window[-_TAIL:]
+            self.tail = chunk[-_TAIL:] if len(chunk) >= _TAIL else (self.tail + chunk)[-_TAIL:]
 
     def error(self, url: httpx.URL, cause: BaseException | None = None) -> VertexStreamError:
         why = f" ({type(cause).__name__}: {cause})" if cause else ""

@@ -66,9 +66,11 @@ def test_other_json_left_alone() -> None:
 
 
 def _sse(*events: bytes) -> httpx.MockTransport:
+    """A server that sends ``events`` as separate body chunks."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
-            200, headers={"content-type": "text/event-stream"}, content=b"".join(events)
+            200, headers={"content-type": "text/event-stream"}, content=iter(events)
         )
 
     return httpx.MockTransport(handler)
@@ -191,3 +193,22 @@ def test_restore_by_position_when_ids_differ() -> None:
     outgoing = [{"role": "assistant", "tool_calls": [{"id": "generated", "function": {}}]}]
     restore_extra_content(outgoing, [captured])
     assert outgoing[0]["tool_calls"][0]["extra_content"] == SIG  # type: ignore[index]
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 64, 1000])
+def test_completion_markers_split_across_chunks(size: int) -> None:
+    body = CHUNK * 3 + LAST
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    with (
+        httpx.Client(transport=VertexTransport(_sse(*pieces))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+    ):
+        assert b"".join(response.iter_bytes()) == body
+    cut = CHUNK * 3
+    pieces = [cut[i : i + size] for i in range(0, len(cut), size)]
+    with (
+        httpx.Client(transport=VertexTransport(_sse(*pieces))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+        pytest.raises(VertexStreamError),
+    ):
+        b"".join(response.iter_bytes())

@@ -535,8 +535,8 @@ class VertexEmulator:
 
     def _finish(self, entry: RecordedRequest, status: int) -> None:
         with self._lock:
-            for i, existing in enumerate(self._log):
-                if existing is entry:
+            for i in range(len(self._log) - 1, -1, -1):  # the newest entries are the likeliest
+                if self._log[i] is entry:
                     self._log[i] = replace(entry, status=status)
                     return
 
