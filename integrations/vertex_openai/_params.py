@@ -92,6 +92,12 @@ class VertexParams(BaseModel):
             ValueError: ``update`` changes the target or the credentials; a copy would keep
                 sending to the old target, so construct a new model instead.
         """
+        unknown = sorted(set(update or ()) - set(type(self).model_fields))
+        if unknown:
+            raise ValueError(
+                f"model_copy cannot update {', '.join(unknown)}: not a field name (use the "
+                "field name, not an alias: e.g. model_name for LangChain's model)"
+            )
         changed = sorted(_CONNECTION_FIELDS.intersection(update or ()))
         if changed:
             raise ValueError(
@@ -99,6 +105,24 @@ class VertexParams(BaseModel):
                 "(target and token source); construct a new model instead"
             )
         return super().model_copy(update=update, deep=deep)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy that still shares the connection, the clients and the credentials.
+
+        They hold locks, sockets and keys (not copyable), and copies share one connection:
+        private attributes and excluded fields (the frameworks' clients) are kept as they are.
+        """
+        memo = {} if memo is None else memo
+        shared = [*(self.__pydantic_private__ or {}).values()]
+        shared += [
+            getattr(self, name, None)
+            for name, field in type(self).model_fields.items()
+            if field.exclude
+        ]
+        for value in shared:
+            if value is not None:
+                memo[id(value)] = value
+        return super().__deepcopy__(memo)
 
     def _vertex_connection(self, api_key: Any = None) -> VertexConnection:
         """A new connection from these parameters (``api_key``: a static token, or None)."""

@@ -21,7 +21,13 @@ from .auth import TokenSource, VertexAuth
 from .target import VertexTarget, resolve_target
 from .wire import AsyncVertexTransport, VertexTransport
 
-__all__ = ["PLACEHOLDER_API_KEY", "VertexConnection", "async_openai_client", "openai_client"]
+__all__ = [
+    "PLACEHOLDER_API_KEY",
+    "VertexConnection",
+    "async_openai_client",
+    "openai_client",
+    "static_token",
+]
 
 #: What the openai SDK is given as api_key: the real bearer token is set per request by
 #: :class:`~vertex_openai.auth.VertexAuth`, so no token is ever stored in a client or model.
@@ -52,8 +58,24 @@ def _proxy_for(url: str) -> str | None:
     return urllib.request.getproxies().get(parsed.scheme)
 
 
+def static_token(value: Any) -> Any:
+    """Check an ``api_key`` argument: a static access token (str or SecretStr) or None.
+
+    A callable would look like a refreshing token source and is refused: refreshing tokens
+    come from ``credentials`` (or Application Default Credentials).
+    """
+    if value is None or isinstance(value, str) or hasattr(value, "get_secret_value"):
+        return value
+    raise ValueError(
+        "api_key must be a static access token (str), e.g. from `gcloud auth "
+        "print-access-token`; for refreshing tokens pass credentials=... or rely on "
+        f"Application Default Credentials (got {type(value).__name__})"
+    )
+
+
 def _secret(value: Any) -> str | None:
     """A plain string from a str or a pydantic SecretStr."""
+    value = static_token(value)
     if value is None:
         return None
     getter = getattr(value, "get_secret_value", None)

@@ -21,7 +21,7 @@ from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_valid
 from typing_extensions import Self
 
 from ._params import VertexParams
-from .connection import VertexConnection
+from .connection import VertexConnection, static_token
 from .wire import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
@@ -56,16 +56,6 @@ def _client_kwargs(
         "default_query": query,
     }
     return {key: value for key, value in options.items() if value is not None}
-
-
-def _static_token(value: Any) -> Any:
-    """``api_key`` is a static token: a callable would look like a refreshing one, and is not."""
-    if callable(value) and not isinstance(value, SecretStr):
-        raise ValueError(
-            "api_key must be a static access token (str); for refreshing tokens pass "
-            "credentials=... or rely on Application Default Credentials"
-        )
-    return value
 
 
 def _connect(
@@ -302,7 +292,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
 
     _connection: VertexConnection | None = PrivateAttr(default=None)
 
-    _check_api_key = field_validator("openai_api_key", mode="before")(_static_token)
+    _check_api_key = field_validator("openai_api_key", mode="before")(static_token)
 
     @property
     def _llm_type(self) -> str:
@@ -396,10 +386,10 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         """
         messages = self._convert_input(input_).to_messages()
         payload: dict[str, Any] = super()._get_request_payload(messages, stop=stop, **kwargs)
-        # The model's own values were prepared once (validator, _default_params); only what
-        # this call overrides needs the work again.
-        if "model" in kwargs:
-            payload["model"] = self.connection.model_name(payload.get("model"))
+        # The model may have been renamed since (model_copy, assignment): prefix every time.
+        payload["model"] = self.connection.model_name(payload.get("model"))
+        # The Gemini options were merged by _default_params; only a per-call override needs
+        # the work again.
         if "extra_body" in kwargs or "reasoning_effort" in kwargs:
             extra_body = merge_extra_body(
                 payload.get("extra_body"),
@@ -542,7 +532,7 @@ class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
 
     _connection: VertexConnection | None = PrivateAttr(default=None)
 
-    _check_api_key = field_validator("openai_api_key", mode="before")(_static_token)
+    _check_api_key = field_validator("openai_api_key", mode="before")(static_token)
 
     @model_validator(mode="after")
     def validate_environment(self) -> Self:

@@ -27,7 +27,7 @@ from llama_index.llms.openai.utils import to_openai_message_dicts
 from llama_index.llms.openai_like import OpenAILike
 
 from ._params import VertexParams
-from .connection import PLACEHOLDER_API_KEY, VertexConnection
+from .connection import PLACEHOLDER_API_KEY, VertexConnection, static_token
 from .wire import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
@@ -70,7 +70,7 @@ def _context_window(model: str) -> int:
 
 def _static_token(api_key: Any) -> Any:
     """The user's static token, or None (the placeholder comes back from ``to_dict()``)."""
-    return None if api_key in (None, "", PLACEHOLDER_API_KEY) else api_key
+    return None if api_key in (None, "", PLACEHOLDER_API_KEY) else static_token(api_key)
 
 
 def _reject_client_args(kwargs: Mapping[str, Any]) -> None:
@@ -80,16 +80,6 @@ def _reject_client_args(kwargs: Mapping[str, Any]) -> None:
             f"{', '.join(given)} cannot be given: the HTTP clients come from the Vertex "
             "connection (they sign every request); set api_endpoint, credentials or api_key"
         )
-
-
-def _share_on_deepcopy(model: Any, memo: dict[int, Any]) -> None:
-    """Make ``copy.deepcopy`` keep the connection, the clients and the credentials shared.
-
-    They hold locks, sockets and keys (not copyable), and copies share one connection.
-    """
-    for value in (*(model.__pydantic_private__ or {}).values(), model.credentials):
-        if value is not None:
-            memo[id(value)] = value
 
 
 def _first_choice(raw: Any, field: str) -> Any:
@@ -105,11 +95,6 @@ class _VertexClient:
     max_retries: int
     timeout: float
     default_headers: dict[str, str] | None
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
-        memo = {} if memo is None else memo
-        _share_on_deepcopy(self, memo)
-        return super().__deepcopy__(memo)  # type: ignore[misc]
 
     def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
         connection = self._connection

@@ -259,3 +259,73 @@ def test_model_copy_cannot_silently_keep_the_old_target(vertex_emulator: VertexE
         with pytest.raises(ValueError, match="location"):
             model.model_copy(update={"location": "europe-west4"})
         assert model.model_copy(update={"temperature": 0.5}).temperature == 0.5
+
+
+def _framework_models(emu: VertexEmulator) -> list[Any]:
+    models: list[Any] = []
+    try:
+        from vertex_openai.langchain import ChatVertexOpenAI, VertexOpenAIEmbeddings
+
+        models += [
+            ChatVertexOpenAI(model="gemini-2.5-flash", **target(emu)),
+            VertexOpenAIEmbeddings(model="text-embedding-005", **target(emu)),
+        ]
+    except ImportError:
+        pass
+    try:
+        from vertex_openai.llama_index import VertexOpenAILike, VertexOpenAILikeEmbedding
+
+        models += [
+            VertexOpenAILike(model="gemini-2.5-flash", **target(emu)),
+            VertexOpenAILikeEmbedding(model_name="text-embedding-005", **target(emu)),
+        ]
+    except ImportError:
+        pass
+    assert models
+    return models
+
+
+def test_deep_copies_share_the_connection(vertex_emulator: VertexEmulator) -> None:
+    import copy
+
+    for model in _framework_models(vertex_emulator):
+        for clone in (copy.deepcopy(model), model.model_copy(deep=True)):
+            assert clone is not model
+            assert clone._connection is model._connection
+
+
+def test_renamed_copy_still_gets_the_publisher_prefix(vertex_emulator: VertexEmulator) -> None:
+    pytest.importorskip("langchain_openai")
+    from vertex_openai.langchain import ChatVertexOpenAI
+
+    emu = vertex_emulator
+    llm = ChatVertexOpenAI(model="gemini-2.5-flash", **target(emu))
+    llm.model_copy(update={"model_name": "gemini-2.5-pro"}).invoke("renamed")
+    assert emu.requests[-1].body["model"] == "google/gemini-2.5-pro"
+    with pytest.raises(ValueError, match="not a field name"):
+        llm.model_copy(update={"model": "gemini-2.5-pro"})  # an alias would do nothing
+
+
+def test_callable_api_key_refused_everywhere(vertex_emulator: VertexEmulator) -> None:
+    emu = vertex_emulator
+    with pytest.raises(ValueError, match="static access token"):
+        connect(emu, credentials=None, api_key=lambda: "token")  # type: ignore[arg-type]
+    try:
+        from vertex_openai.llama_index import VertexOpenAILike
+
+        with pytest.raises(ValueError, match="static access token"):
+            VertexOpenAILike(
+                model="gemini-2.5-flash", **target(emu, credentials=None, api_key=lambda: "t")
+            )
+    except ImportError:
+        pass
+    try:
+        from vertex_openai.langchain import ChatVertexOpenAI
+
+        with pytest.raises(ValueError, match="static access token"):
+            ChatVertexOpenAI(
+                model="gemini-2.5-flash", **target(emu, credentials=None, api_key=lambda: "t")
+            )
+    except ImportError:
+        pass
+    assert emu.requests == []
