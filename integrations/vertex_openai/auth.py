@@ -177,6 +177,7 @@ class TokenSource:
         self._token: str | None = None
         self._expiry: datetime.datetime | None = None
         self._inflight: concurrent.futures.Future[str] | None = None
+        self._retry_at = 0.0  # monotonic time before which a stale token is not refreshed again
         self._request: Any = None
         #: Successful token fetches made by this source (for diagnostics and benchmarks).
         self.fetch_count = 0
@@ -283,14 +284,16 @@ class TokenSource:
     def _token_or_refresh(self) -> str | concurrent.futures.Future[str]:
         with self._lock:
             token, expiry = self._token, self._expiry
-            if token is not None:
-                now = _utcnow()
-                if expiry is None or now < expiry - _REFRESH_THRESHOLD:
-                    return token  # fresh
-            inflight = self._inflight or self._start_refresh_locked()
-            if token is not None and expiry is not None and _utcnow() < expiry:
-                return token  # stale but valid: the background refresh replaces it
-            return inflight
+            now = _utcnow()
+            if token is not None and (expiry is None or now < expiry - _REFRESH_THRESHOLD):
+                return token  # fresh
+            if token is None or expiry is None or now >= expiry:
+                return self._inflight or self._start_refresh_locked()  # invalid: wait
+            # Stale but valid: used while a background refresh runs (unless the last one
+            # failed a moment ago).
+            if self._inflight is None and time.monotonic() >= self._retry_at:
+                self._start_refresh_locked()
+            return token
 
     def _timed_out(self, timeout: float | None) -> CredentialsError:
         return CredentialsError(
@@ -316,11 +319,27 @@ class TokenSource:
         except BaseException as exc:  # delivered to every waiter
             with self._lock:
                 self._inflight = None
+                expiry = self._expiry
+                if self._token is not None and expiry is not None:
+                    # A background refresh failed while the token is still valid: nobody
+                    # waits for this future, so say it, and retry later rather than at the
+                    # next call (half the remaining validity, at most 30 s).
+                    left = (expiry - _utcnow()).total_seconds()
+                    delay = min(30.0, max(1.0, left / 2))
+                    self._retry_at = time.monotonic() + delay
+                    _LOGGER.warning(
+                        "Background refresh of the Google access token failed (%s); the current "
+                        "token stays valid for %.0f s, retrying in %.0f s",
+                        exc,
+                        left,
+                        delay,
+                    )
             future.set_exception(exc)
             return
         with self._lock:
             self._token, self._expiry = token, expiry
             self._inflight = None
+            self._retry_at = 0.0
             self.fetch_count += 1
         future.set_result(token)
 

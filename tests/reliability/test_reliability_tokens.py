@@ -164,3 +164,22 @@ async def test_llamaindex_64_tasks_one_fetch(vertex_emulator: VertexEmulator) ->
     answers = await asyncio.gather(*(llm.acomplete(f"a{i}") for i in range(64)))
     assert [a.text for a in answers] == [f"You said: a{i}" for i in range(64)]
     assert len(emu.token_requests) == 1
+
+
+def test_failed_background_refresh_backs_off_and_warns(
+    vertex_emulator: VertexEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu = vertex_emulator
+    emu.token_lifetime = 226  # stale after ~1 s, valid for minutes
+    connection = connect(emu)
+    client = connection.openai_client()
+    client.chat.completions.create(**user("first"))
+    time.sleep(1.1)
+    emu.fail_token(error="invalid_grant", times=100)
+    for i in range(20):  # every call in the stale window still succeeds with the old token
+        client.chat.completions.create(**user(f"stale {i}"))
+        time.sleep(0.01)
+    assert all(r.status == 200 for r in emu.requests)
+    # one failed background refresh, then a back-off: not one token request per call
+    assert len(emu.token_requests) == 2
+    assert any("Background refresh" in r.getMessage() for r in caplog.records)
