@@ -127,8 +127,9 @@ def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> h
 # --------------------------------------------------------------------------------------------
 # Streams
 
-_DONE = b"[DONE]"
-_FINISHED = re.compile(rb'"finish_reason"\s*:\s*"')
+# `data: [DONE]` at the start of a line (inside a JSON string a newline is escaped, so model
+# text cannot fake it), or a non-null finish_reason (a JSON key, never escaped text).
+_COMPLETE = re.compile(rb'(?:^|\n)data: ?\[DONE\]|"finish_reason"\s*:\s*"')
 _TAIL = 64
 
 
@@ -147,7 +148,7 @@ class _Completion:
         # The chunk alone, then the seam with the previous chunk's tail (a marker may be
         # split across chunks): no copy of the whole chunk on the common path.
         seam = self.tail + chunk[:_TAIL]
-        if _DONE in chunk or _FINISHED.search(chunk) or _DONE in seam or _FINISHED.search(seam):
+        if _COMPLETE.search(chunk) or _COMPLETE.search(seam):
             self.complete = True
         else:
             self.tail = chunk[-_TAIL:] if len(chunk) >= _TAIL else (self.tail + chunk)[-_TAIL:]
@@ -175,6 +176,8 @@ class _CheckedStream(httpx.SyncByteStream):
                 watch.feed(chunk)
                 yield chunk
         except httpx.TransportError as exc:
+            if watch.complete:
+                raise  # the answer was whole: a plain transport error, not a cut answer
             raise watch.error(self._url, exc) from exc
         if not watch.complete:
             raise watch.error(self._url)
@@ -196,6 +199,8 @@ class _AsyncCheckedStream(httpx.AsyncByteStream):
                 watch.feed(chunk)
                 yield chunk
         except httpx.TransportError as exc:
+            if watch.complete:
+                raise
             raise watch.error(self._url, exc) from exc
         if not watch.complete:
             raise watch.error(self._url)

@@ -57,8 +57,9 @@ def test_html_page_becomes_short_error() -> None:
 
 def test_plain_text_error_is_shortened() -> None:
     error = _normalized(502, "text/plain", b"upstream connect error " * 100)
-    assert str(error["message"]).startswith("HTTP_502: HTTP 502") or "502" in str(error["message"])
-    assert len(str(error["message"])) < 450
+    message = str(error["message"])
+    assert message.startswith("HTTP_502: HTTP 502 from https://h/v1/x: upstream connect error")
+    assert message.endswith("...") and len(message) < 450
 
 
 def test_other_json_left_alone() -> None:
@@ -89,6 +90,19 @@ def test_complete_streams_pass(events: tuple[bytes, ...]) -> None:
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         assert b"".join(response.iter_bytes()) == b"".join(events)
+
+
+def test_done_inside_model_text_does_not_count() -> None:
+    fake = (
+        b'data: {"choices":[{"index":0,"delta":{"content":"\\ndata: [DONE]"},'
+        b'"finish_reason":null}]}\n\n'
+    )
+    with (
+        httpx.Client(transport=VertexTransport(_sse(CHUNK, fake))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+        pytest.raises(VertexStreamError),
+    ):
+        b"".join(response.iter_bytes())
 
 
 def test_stream_ending_early_raises() -> None:
