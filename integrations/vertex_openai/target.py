@@ -37,6 +37,8 @@ _MULTI_REGION_HOSTS = {
 # projects ("example.com:my-project"). Anything else ("/", "?", "%", whitespace) could change
 # the URL the token is sent to.
 _SEGMENT = re.compile(r"[A-Za-z0-9._~:-]+")
+# A location is also part of the host name ({location}-aiplatform.googleapis.com).
+_LOCATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _segment(name: str, value: object) -> str:
@@ -158,7 +160,15 @@ class VertexTarget:
         if not model or not model.strip():
             raise ValueError("model is required on the openapi endpoint (e.g. 'gemini-2.5-flash')")
         model = model.strip()
-        return model if "/" in model else f"google/{model}"
+        if "/" in model:
+            return model
+        if model.endswith("-maas"):
+            # Partner models are not Google's: google/<name> would be a confusing 404.
+            raise ValueError(
+                f"model={model!r} is a partner (MaaS) model: give its publisher, e.g. "
+                "'meta/llama-3.3-70b-instruct-maas' or 'deepseek-ai/deepseek-v3.1-maas'"
+            )
+        return f"google/{model}"
 
 
 def _env(*names: str) -> str | None:
@@ -199,6 +209,11 @@ def resolve_target(
     loc = _segment(
         "location", location if location is not None else _env("GOOGLE_CLOUD_LOCATION") or "global"
     )
+    if not _LOCATION.fullmatch(loc):
+        raise ValueError(
+            f"location={loc!r} is not a Vertex location: lower-case letters, digits and "
+            "hyphens, e.g. 'global', 'us-central1', 'europe-west4', 'us'"
+        )
     endpoint = None
     if endpoint_id is not None and endpoint_id != OPENAPI_ENDPOINT:
         endpoint = _segment("endpoint_id", endpoint_id)

@@ -123,6 +123,17 @@ def test_path_segments_refused(name: str, value: str) -> None:
         resolve_target(**kwargs)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("location", ["US-CENTRAL1", "us.central1", "a:b", "-us", "us--x"])
+def test_location_must_be_a_host_label(location: str) -> None:
+    with pytest.raises(ValueError, match="location"):
+        resolve_target(project="p", location=location)
+
+
+def test_bare_partner_model_refused() -> None:
+    with pytest.raises(ValueError, match="publisher"):
+        resolve_target(project="p").model_name("llama-3.3-70b-instruct-maas")
+
+
 def test_domain_scoped_project_allowed() -> None:
     assert "projects/example.com:proj/" in resolve_target(project="example.com:proj").base_url
 

@@ -110,14 +110,15 @@ def test_no_token_in_framework_logs_repr_dumps_and_errors(
 
 def test_credentials_error_message_has_no_token(vertex_emulator: VertexEmulator) -> None:
     emu = vertex_emulator
-    connect(emu).openai_client().chat.completions.create(**user("warm"))
+    client = connect(emu).openai_client(max_retries=0)
+    client.chat.completions.create(**user("warm"))  # the client holds a token now
     emu.revoke()
     emu.fail_token(error="invalid_grant")
-    with pytest.raises(CredentialsError) as info:
-        connect(emu, credentials=emu.credentials()).openai_client().chat.completions.create(
-            **user("x")
-        )
-    assert_no_token([str(info.value), repr(info.value)], issued_tokens(emu))
+    with pytest.raises(CredentialsError) as info:  # 401, then the refresh fails
+        client.chat.completions.create(**user("x"))
+    assert [r.status for r in emu.requests] == [200, 401]
+    texts = [str(info.value), repr(info.value), repr(info.value.__cause__)]
+    assert_no_token(texts, issued_tokens(emu))
 
 
 BAD: list[dict[str, Any]] = [

@@ -53,7 +53,7 @@ def test_stale_token_rotates_in_background(vertex_emulator: VertexEmulator) -> N
     client.chat.completions.create(**user("first"))
     old = emu.requests[0].token
     time.sleep(1.1)
-    emu.set_token_latency(3.0)  # a slow token endpoint
+    emu.set_token_latency(5.0)  # a slow token endpoint
     client.chat.completions.create(**user("stale window"))
     # The call went out with the old (stale, valid) token and came back while the refresh
     # it triggered was still waiting on the token endpoint: it did not wait for it.
@@ -67,10 +67,10 @@ def test_stale_token_rotates_in_background(vertex_emulator: VertexEmulator) -> N
 
 def test_invalid_token_callers_wait_for_one_refresh(vertex_emulator: VertexEmulator) -> None:
     emu = vertex_emulator
-    emu.token_lifetime = 1
+    emu.token_lifetime = 3  # long enough for the first call on a loaded machine
     client = connect(emu).openai_client()
     client.chat.completions.create(**user("first"))
-    time.sleep(1.2)  # expired: invalid
+    time.sleep(3.2)  # expired: invalid
     emu.token_lifetime = 3600
     emu.set_token_latency(0.3)
     with ThreadPoolExecutor(8) as pool:
