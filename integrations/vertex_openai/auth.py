@@ -31,6 +31,7 @@ import pathlib
 import random
 import threading
 import time
+import weakref
 from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
@@ -127,6 +128,27 @@ def _request_class() -> type[Any]:
     return _Request
 
 
+# One lock per credentials object: google-auth's refresh() is not thread-safe, and several
+# models (a chat model and its embeddings, say) may be given the same credentials object.
+_CREDENTIAL_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_CREDENTIAL_LOCKS_GUARD = threading.Lock()
+
+
+def _credential_lock(credentials: Any) -> threading.Lock:
+    with _CREDENTIAL_LOCKS_GUARD:
+        try:
+            lock = _CREDENTIAL_LOCKS.get(credentials)
+            if lock is None:
+                lock = _CREDENTIAL_LOCKS[credentials] = threading.Lock()
+            return lock
+        except TypeError:  # not weak-referenceable or not hashable: nothing to share
+            return threading.Lock()
+
+
+def _fresh(expiry: datetime.datetime | None) -> bool:
+    return expiry is None or _utcnow() < expiry - _REFRESH_THRESHOLD
+
+
 class TokenSource:
     """Bearer tokens for Vertex AI from one google-auth credential, or one static token.
 
@@ -178,6 +200,7 @@ class TokenSource:
         self._expiry: datetime.datetime | None = None
         self._inflight: concurrent.futures.Future[str] | None = None
         self._retry_at = 0.0  # monotonic time before which a stale token is not refreshed again
+        self._rejected: str | None = None  # the last token Vertex answered 401 to
         self._request: Any = None
         #: Successful token fetches made by this source (for diagnostics and benchmarks).
         self.fetch_count = 0
@@ -276,6 +299,7 @@ class TokenSource:
         if self._static is not None:
             return False
         with self._lock:
+            self._rejected = token
             if self._token == token:
                 self._token = None
                 self._expiry = None
@@ -349,6 +373,18 @@ class TokenSource:
         if self._request is None:
             self._request = _request_class()(self._token_timeout)
         kind = type(creds).__name__
+        with self._lock:
+            known = {self._token, self._rejected}
+        with _credential_lock(creds):
+            shared = creds.token
+            if shared and shared not in known and _fresh(creds.expiry):
+                # Another model sharing this credentials object refreshed it just now.
+                return shared, creds.expiry
+            return self._refresh_credentials(creds, kind)
+
+    def _refresh_credentials(
+        self, creds: google.auth.credentials.Credentials, kind: str
+    ) -> tuple[str, datetime.datetime | None]:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 creds.refresh(self._request)

@@ -183,3 +183,25 @@ def test_failed_background_refresh_backs_off_and_warns(
     # one failed background refresh, then a back-off: not one token request per call
     assert len(emu.token_requests) == 2
     assert any("Background refresh" in r.getMessage() for r in caplog.records)
+
+
+def test_models_sharing_a_credentials_object_share_its_token(
+    vertex_emulator: VertexEmulator,
+) -> None:
+    emu = vertex_emulator
+    emu.set_token_latency(0.3)
+    creds = emu.credentials()  # one object for several models, as users do
+    clients = [connect(emu, credentials=creds).openai_client() for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda c: c.chat.completions.create(**user("shared")).choices[0].message.content,
+                clients,
+            )
+        )
+    assert answers == ["You said: shared"] * 4
+    assert len(emu.token_requests) == 1  # refresh() of one object never runs twice at once
+    emu.revoke()
+    clients[0].chat.completions.create(**user("after revoke"))
+    clients[1].chat.completions.create(**user("after revoke"))  # reuses the new token
+    assert len(emu.token_requests) == 2
