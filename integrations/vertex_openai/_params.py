@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import Self
 
 from .connection import VertexConnection
-from .wire import google_options
+from .wire import google_options, merge_extra_body
 
 __all__ = ["VertexParams"]
 
@@ -146,4 +146,16 @@ class VertexParams(BaseModel):
             safety_settings=self.safety_settings,
             cached_content=self.cached_content,
             thought_tag_marker=self.thought_tag_marker,
+        )
+
+    def _gemini_extra_body(
+        self, extra_body: Mapping[str, Any] | None, reasoning_effort: str | None = None
+    ) -> dict[str, Any] | None:
+        """``extra_body`` with this model's Gemini options merged in (see merge_extra_body).
+
+        Raises:
+            ValueError: ``reasoning_effort`` together with thinking options.
+        """
+        return merge_extra_body(
+            extra_body, self._google_options(), reasoning_effort=reasoning_effort
         )

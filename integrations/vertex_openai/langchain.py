@@ -25,7 +25,6 @@ from .connection import VertexConnection, static_token
 from .wire import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
-    merge_extra_body,
     restore_extra_content,
 )
 
@@ -346,9 +345,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
                 "thinking_level)"
             )
         # reasoning_effort combined with thinking options (typed or in extra_body).
-        merge_extra_body(
-            self.extra_body, self._google_options(), reasoning_effort=self.reasoning_effort
-        )
+        self._gemini_extra_body(self.extra_body, self.reasoning_effort)
 
     def _use_responses_api(self, payload: dict[str, Any]) -> bool:
         return False
@@ -357,10 +354,9 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
     def _default_params(self) -> dict[str, Any]:
         """OpenAI params, with the Gemini options in ``extra_body`` (also keys the cache)."""
         params = super()._default_params
-        extra_body = merge_extra_body(
+        extra_body = self._gemini_extra_body(
             params.get("extra_body"),
-            self._google_options(),
-            reasoning_effort=params.get("reasoning_effort"),
+            params.get("reasoning_effort"),
         )
         if extra_body:
             params["extra_body"] = extra_body
@@ -391,10 +387,9 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         # The Gemini options were merged by _default_params; only a per-call override needs
         # the work again.
         if "extra_body" in kwargs or "reasoning_effort" in kwargs:
-            extra_body = merge_extra_body(
+            extra_body = self._gemini_extra_body(
                 payload.get("extra_body"),
-                self._google_options(),
-                reasoning_effort=payload.get("reasoning_effort"),
+                payload.get("reasoning_effort"),
             )
             if extra_body:
                 payload["extra_body"] = extra_body

@@ -31,7 +31,6 @@ from .connection import PLACEHOLDER_API_KEY, VertexConnection, static_token
 from .wire import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
-    merge_extra_body,
     merge_extra_content,
     restore_extra_content,
 )
@@ -213,11 +212,7 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
         self.api_base = self._connection.base_url
         # Fail now, not on the first request: reasoning_effort + thinking options.
         effort = self.reasoning_effort or self.additional_kwargs.get("reasoning_effort")
-        merge_extra_body(
-            self.additional_kwargs.get("extra_body"),
-            self._google_options(),
-            reasoning_effort=effort,
-        )
+        self._gemini_extra_body(self.additional_kwargs.get("extra_body"), effort)
 
     @classmethod
     def class_name(cls) -> str:
@@ -232,10 +227,8 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
         if self.reasoning_effort is not None:
             # OpenAI sends it for o-series models only; Vertex maps it to a thinking budget.
             all_kwargs.setdefault("reasoning_effort", self.reasoning_effort)
-        extra_body = merge_extra_body(
-            all_kwargs.pop("extra_body", None),
-            self._google_options(),
-            reasoning_effort=all_kwargs.get("reasoning_effort"),
+        extra_body = self._gemini_extra_body(
+            all_kwargs.pop("extra_body", None), all_kwargs.get("reasoning_effort")
         )
         if messages is not None:
             # The openai SDK merges extra_body over the top-level JSON keys: the messages
