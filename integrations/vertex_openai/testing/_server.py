@@ -34,6 +34,10 @@ from ._records import RecordedRequest, TokenRequest
 if TYPE_CHECKING:
     from .emulator import VertexEmulator
 
+# Routes: googleapis/python-aiplatform prediction_service rest_base.py (VERTEX_FACTS.md,
+# "Base URLs"). Vertex documents /embeddings on endpoints/openapi only; the emulator also
+# serves it on self-deployed endpoints (an embedding model deployed from Model Garden behind
+# vLLM answers the OpenAI route there), which is unconfirmed.
 _API_PATH = re.compile(
     r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
     r"/endpoints(?:/(?P<endpoint>[^/:]+)/(?P<action>chat/completions|embeddings))?$"
