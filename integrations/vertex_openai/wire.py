@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import re
@@ -130,28 +131,31 @@ def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> h
 # `data: [DONE]` at the start of a line (inside a JSON string a newline is escaped, so model
 # text cannot fake it), or a non-null finish_reason (a JSON key, never escaped text).
 _COMPLETE = re.compile(rb'(?:^|\n)data: ?\[DONE\]|"finish_reason"\s*:\s*"')
-_TAIL = 64
+# A complete answer ends with `data: [DONE]` or with its last chunk's finish_reason, so only
+# the end of the stream is looked at: the last few KiB, kept as the chunks themselves.
+_WINDOW = 4096
 
 
 class _Completion:
-    """Watches SSE bytes for ``[DONE]`` or a non-null ``finish_reason``."""
+    """Keeps the end of an SSE stream to tell a complete answer from a cut one."""
 
-    __slots__ = ("complete", "tail")
+    __slots__ = ("chunks", "size")
 
     def __init__(self) -> None:
-        self.complete = False
-        self.tail = b""
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.size = 0
 
     def feed(self, chunk: bytes) -> None:
-        if self.complete:
-            return
-        # The chunk alone, then the seam with the previous chunk's tail (a marker may be
-        # split across chunks): no copy of the whole chunk on the common path.
-        seam = self.tail + chunk[:_TAIL]
-        if _COMPLETE.search(chunk) or _COMPLETE.search(seam):
-            self.complete = True
-        else:
-            self.tail = chunk[-_TAIL:] if len(chunk) >= _TAIL else (self.tail + chunk)[-_TAIL:]
+        chunks = self.chunks
+        chunks.append(chunk)
+        self.size += len(chunk)
+        while self.size - len(chunks[0]) >= _WINDOW:
+            self.size -= len(chunks.popleft())
+
+    @property
+    def complete(self) -> bool:
+        """True when the end of the stream holds ``data: [DONE]`` or a finish_reason."""
+        return _COMPLETE.search(b"".join(self.chunks)) is not None
 
     def error(self, url: httpx.URL, cause: BaseException | None = None) -> VertexStreamError:
         why = f" ({type(cause).__name__}: {cause})" if cause else ""
