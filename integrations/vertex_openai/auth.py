@@ -198,6 +198,10 @@ class TokenSource:
         self._adc_project: str | None = None
         self._token: str | None = None
         self._expiry: datetime.datetime | None = None
+        # The token's state as monotonic deadlines, so the per-request check is two float
+        # comparisons (no wall-clock datetime arithmetic on the hot path).
+        self._fresh_until = 0.0
+        self._valid_until = 0.0
         self._inflight: concurrent.futures.Future[str] | None = None
         self._retry_at = 0.0  # monotonic time before which a stale token is not refreshed again
         self._rejected: str | None = None  # the last token Vertex answered 401 to
@@ -205,7 +209,7 @@ class TokenSource:
         #: Successful token fetches made by this source (for diagnostics and benchmarks).
         self.fetch_count = 0
         if credentials is not None and credentials.token and credentials.valid:
-            self._token, self._expiry = credentials.token, credentials.expiry
+            self._set_token_locked(credentials.token, credentials.expiry)
 
     def __repr__(self) -> str:
         if self._static is not None:
@@ -301,21 +305,30 @@ class TokenSource:
         with self._lock:
             self._rejected = token
             if self._token == token:
-                self._token = None
-                self._expiry = None
+                self._set_token_locked(None, None)
         return True
+
+    def _set_token_locked(self, token: str | None, expiry: datetime.datetime | None) -> None:
+        self._token, self._expiry = token, expiry
+        if token is None:
+            self._fresh_until = self._valid_until = 0.0
+        elif expiry is None:  # credentials that never expire
+            self._fresh_until = self._valid_until = float("inf")
+        else:
+            self._valid_until = time.monotonic() + (expiry - _utcnow()).total_seconds()
+            self._fresh_until = self._valid_until - _REFRESH_THRESHOLD.total_seconds()
 
     def _token_or_refresh(self) -> str | concurrent.futures.Future[str]:
         with self._lock:
-            token, expiry = self._token, self._expiry
-            now = _utcnow()
-            if token is not None and (expiry is None or now < expiry - _REFRESH_THRESHOLD):
+            token = self._token
+            now = time.monotonic()
+            if token is not None and now < self._fresh_until:
                 return token  # fresh
-            if token is None or expiry is None or now >= expiry:
+            if token is None or now >= self._valid_until:
                 return self._inflight or self._start_refresh_locked()  # invalid: wait
             # Stale but valid: used while a background refresh runs (unless the last one
             # failed a moment ago).
-            if self._inflight is None and time.monotonic() >= self._retry_at:
+            if self._inflight is None and now >= self._retry_at:
                 self._start_refresh_locked()
             return token
 
@@ -361,7 +374,7 @@ class TokenSource:
             future.set_exception(exc)
             return
         with self._lock:
-            self._token, self._expiry = token, expiry
+            self._set_token_locked(token, expiry)
             self._inflight = None
             self._retry_at = 0.0
             self.fetch_count += 1

@@ -25,6 +25,7 @@ from .connection import VertexConnection, static_token
 from .wire import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
+    merge_extra_body,
     restore_extra_content,
 )
 
@@ -354,12 +355,9 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
     def _default_params(self) -> dict[str, Any]:
         """OpenAI params, with the Gemini options in ``extra_body`` (also keys the cache)."""
         params = super()._default_params
-        extra_body = self._gemini_extra_body(
-            params.get("extra_body"),
-            params.get("reasoning_effort"),
-        )
-        if extra_body:
-            params["extra_body"] = extra_body
+        google = self._google_options()
+        if google:  # (reasoning_effort conflicts were refused at construction)
+            params["extra_body"] = merge_extra_body(params.get("extra_body"), google)
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
