@@ -45,34 +45,6 @@ _RESPONSES_ONLY = (
 )
 
 
-def _client_kwargs(
-    timeout: Any, max_retries: int | None, headers: Any, query: Any
-) -> dict[str, Any]:
-    """openai client options that were set (None means: the SDK's default)."""
-    options = {
-        "timeout": timeout,
-        "max_retries": max_retries,
-        "default_headers": headers,
-        "default_query": query,
-    }
-    return {key: value for key, value in options.items() if value is not None}
-
-
-def _connect(
-    params: VertexParams, api_key: SecretStr | None, base_url: str | None, **transport: Any
-) -> VertexConnection:
-    """The one connection of a new model; ``base_url`` and custom transports are refused."""
-    given = sorted(name for name, value in transport.items() if value)
-    if given:
-        raise ValueError(
-            f"{', '.join(given)} cannot be used with Vertex AI here: requests go through the "
-            "connection's own signed HTTP clients (token refresh, Vertex error bodies)"
-        )
-    connection = params._vertex_connection(api_key)
-    connection.check_base_url("base_url", base_url)
-    return connection
-
-
 class _VertexLangChain:
     """What both classes do the same way: serialization policy, secrets, the connection."""
 
@@ -98,6 +70,36 @@ class _VertexLangChain:
         if self._connection is None:  # pragma: no cover - set by the validator
             raise RuntimeError(f"{type(self).__name__} was not validated")
         return self._connection
+
+    def _open_clients(self: Any) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+        """Build the one connection of a new object and the openai clients on it.
+
+        ``base_url`` must be the derived one; a proxy or custom HTTP clients are refused:
+        requests go through the connection's own signed clients.
+        """
+        custom = {
+            "openai_proxy": self.openai_proxy,
+            "http_client": self.http_client,
+            "http_async_client": self.http_async_client,
+        }
+        given = sorted(name for name, value in custom.items() if value)
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} cannot be used with Vertex AI here: requests go through "
+                "the connection's own signed HTTP clients (token refresh, Vertex error bodies)"
+            )
+        connection = self._vertex_connection(self.openai_api_key)
+        connection.check_base_url("base_url", self.openai_api_base)
+        self._connection = connection
+        self.openai_api_base = connection.base_url
+        options = {
+            "timeout": self.request_timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+            "default_query": self.default_query,
+        }
+        options = {key: value for key, value in options.items() if value is not None}
+        return connection.openai_client(**options), connection.async_openai_client(**options)
 
 
 class _StreamedExtraContent:
@@ -306,23 +308,9 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ``OPENAI_API_KEY`` / ``OPENAI_API_BASE`` and build unsigned clients.
         """
         self._check_chat_params()
-        connection = _connect(
-            self,
-            self.openai_api_key,
-            self.openai_api_base,
-            openai_proxy=self.openai_proxy,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
-        self._connection = connection
-        self.openai_api_base = connection.base_url
-        self.model_name = connection.model_name(self.model_name)
-        options = _client_kwargs(
-            self.request_timeout, self.max_retries, self.default_headers, self.default_query
-        )
-        self.root_client = connection.openai_client(**options)
+        self.root_client, self.root_async_client = self._open_clients()
+        self.model_name = self.connection.model_name(self.model_name)
         self.client = self.root_client.chat.completions
-        self.root_async_client = connection.async_openai_client(**options)
         self.async_client = self.root_async_client.chat.completions
         return self
 
@@ -533,22 +521,10 @@ class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
 
         Replaces ``OpenAIEmbeddings.validate_environment`` (same name).
         """
-        connection = _connect(
-            self,
-            self.openai_api_key,
-            self.openai_api_base,
-            openai_proxy=self.openai_proxy,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
-        self._connection = connection
-        self.openai_api_base = connection.base_url
-        self.model = connection.model_name(self.model)
-        options = _client_kwargs(
-            self.request_timeout, self.max_retries, self.default_headers, self.default_query
-        )
-        self.client = connection.openai_client(**options).embeddings
-        self.async_client = connection.async_openai_client(**options).embeddings
+        sync_client, async_client = self._open_clients()
+        self.model = self.connection.model_name(self.model)
+        self.client = sync_client.embeddings
+        self.async_client = async_client.embeddings
         return self
 
     @property
