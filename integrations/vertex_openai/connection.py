@@ -165,33 +165,29 @@ class VertexConnection:
         """The ``httpx.Auth`` that signs requests (for a caller's own httpx client)."""
         return self._auth
 
+    def _transport_options(self) -> dict[str, Any]:
+        return {"verify": _ssl_context(), "limits": _LIMITS, "proxy": _proxy_for(self.base_url)}
+
+    def _client_options(self) -> dict[str, Any]:
+        return {"auth": self._auth, "timeout": _TIMEOUT, "follow_redirects": True}
+
     def http_client(self) -> httpx.Client:
         """The shared sync httpx client: signed, Vertex-aware errors and streams."""
         with self._lock:
             if self._http_client is None:
-                transport = httpx.HTTPTransport(
-                    verify=_ssl_context(), limits=_LIMITS, proxy=_proxy_for(self.base_url)
-                )
-                self._http_client = httpx.Client(
-                    auth=self._auth,
-                    transport=VertexTransport(transport),
-                    timeout=_TIMEOUT,
-                    follow_redirects=True,
-                )
+                transport = VertexTransport(httpx.HTTPTransport(**self._transport_options()))
+                self._http_client = httpx.Client(transport=transport, **self._client_options())
             return self._http_client
 
     def async_http_client(self) -> httpx.AsyncClient:
         """The shared async httpx client."""
         with self._lock:
             if self._async_http_client is None:
-                transport = httpx.AsyncHTTPTransport(
-                    verify=_ssl_context(), limits=_LIMITS, proxy=_proxy_for(self.base_url)
+                transport = AsyncVertexTransport(
+                    httpx.AsyncHTTPTransport(**self._transport_options())
                 )
                 self._async_http_client = httpx.AsyncClient(
-                    auth=self._auth,
-                    transport=AsyncVertexTransport(transport),
-                    timeout=_TIMEOUT,
-                    follow_redirects=True,
+                    transport=transport, **self._client_options()
                 )
             return self._async_http_client
 
