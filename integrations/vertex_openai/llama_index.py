@@ -95,6 +95,15 @@ class _VertexClient:
     timeout: float
     default_headers: dict[str, str] | None
 
+    def _open(self: Any, api_key: Any, api_base: Any, api_version: Any) -> None:
+        """Build the one connection of a new object (after the framework's ``__init__``)."""
+        # The framework's __init__ resolved these from OPENAI_* variables; here they are
+        # Vertex's: api_version is the target's, api_base is derived.
+        self.api_version = api_version
+        self._connection = self._vertex_connection(_static_token(api_key))
+        self._connection.check_base_url("api_base", api_base)
+        self.api_base = self._connection.base_url
+
     def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
         connection = self._connection
         return {
@@ -205,11 +214,7 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
         kwargs.setdefault("context_window", _context_window(model))
         # VertexParams has no __init__ of its own: this is OpenAILike's (mypy sees the mixin's).
         super().__init__(model=model, api_key=PLACEHOLDER_API_KEY, **kwargs)  # type: ignore[call-arg]
-        # OpenAI.__init__ resolved these from OPENAI_* variables; they are Vertex's here.
-        self.api_version = api_version
-        self._connection = self._vertex_connection(_static_token(api_key))
-        self._connection.check_base_url("api_base", api_base)
-        self.api_base = self._connection.base_url
+        self._open(api_key, api_base, api_version)
         # Fail now, not on the first request: reasoning_effort + thinking options.
         effort = self.reasoning_effort or self.additional_kwargs.get("reasoning_effort")
         self._gemini_extra_body(self.additional_kwargs.get("extra_body"), effort)
@@ -374,10 +379,7 @@ class VertexOpenAILikeEmbedding(_VertexClient, VertexParams, OpenAILikeEmbedding
             additional_kwargs=additional_kwargs,
             **kwargs,
         )
-        self.api_version = api_version
-        self._connection = self._vertex_connection(_static_token(api_key))
-        self._connection.check_base_url("api_base", api_base)
-        self.api_base = self._connection.base_url
+        self._open(api_key, api_base, api_version)
         self._query_engine = self._text_engine = self._connection.model_name(model_name)
 
     @classmethod

@@ -217,6 +217,35 @@ def _is_event_stream(response: httpx.Response) -> bool:
     return str(response.headers.get("content-type", "")).startswith("text/event-stream")
 
 
+def _error_response(
+    response: httpx.Response, request: httpx.Request, body: bytes
+) -> httpx.Response:
+    """The error response with a body the openai SDK reads well (see normalize_error_body)."""
+    fixed = normalize_error_body(
+        response.status_code,
+        response.headers.get("content-type", ""),
+        body,
+        request.method,
+        str(request.url.copy_with(query=None)),
+    )
+    return _rebuilt(response, request, body if fixed is None else fixed)
+
+
+def _streamed(
+    response: httpx.Response,
+    request: httpx.Request,
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream,
+) -> httpx.Response:
+    """``response`` with its body read through the completeness check."""
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=stream,
+        extensions=response.extensions,
+        request=request,
+    )
+
+
 class VertexTransport(httpx.BaseTransport):
     """Wraps an httpx transport with Vertex's error and stream handling (see module doc)."""
 
@@ -230,24 +259,11 @@ class VertexTransport(httpx.BaseTransport):
                 body = response.read()
             finally:
                 response.close()
-            fixed = normalize_error_body(
-                response.status_code,
-                response.headers.get("content-type", ""),
-                body,
-                request.method,
-                str(request.url.copy_with(query=None)),
-            )
-            return _rebuilt(response, request, body if fixed is None else fixed)
+            return _error_response(response, request, body)
         if _is_event_stream(response):
             stream = response.stream
             assert isinstance(stream, httpx.SyncByteStream)
-            return httpx.Response(
-                response.status_code,
-                headers=response.headers,
-                stream=_CheckedStream(stream, request.url),
-                extensions=response.extensions,
-                request=request,
-            )
+            return _streamed(response, request, _CheckedStream(stream, request.url))
         return response
 
     def close(self) -> None:
@@ -267,24 +283,11 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
                 body = await response.aread()
             finally:
                 await response.aclose()
-            fixed = normalize_error_body(
-                response.status_code,
-                response.headers.get("content-type", ""),
-                body,
-                request.method,
-                str(request.url.copy_with(query=None)),
-            )
-            return _rebuilt(response, request, body if fixed is None else fixed)
+            return _error_response(response, request, body)
         if _is_event_stream(response):
             stream = response.stream
             assert isinstance(stream, httpx.AsyncByteStream)
-            return httpx.Response(
-                response.status_code,
-                headers=response.headers,
-                stream=_AsyncCheckedStream(stream, request.url),
-                extensions=response.extensions,
-                request=request,
-            )
+            return _streamed(response, request, _AsyncCheckedStream(stream, request.url))
         return response
 
     async def aclose(self) -> None:
