@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import Self
 
 from .connection import VertexConnection
-from .wire import google_options, merge_extra_body
+from .gemini import google_options, merge_extra_body
 
 __all__ = ["VertexParams"]
 

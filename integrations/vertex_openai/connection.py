@@ -19,7 +19,7 @@ import openai
 
 from .auth import TokenSource, VertexAuth
 from .target import VertexTarget, resolve_target
-from .wire import AsyncVertexTransport, VertexTransport
+from .transport import AsyncVertexTransport, VertexTransport
 
 __all__ = [
     "PLACEHOLDER_API_KEY",

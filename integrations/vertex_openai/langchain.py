@@ -22,7 +22,7 @@ from typing_extensions import Self
 
 from ._params import VertexParams
 from .connection import VertexConnection, static_token
-from .wire import (
+from .gemini import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
     merge_extra_body,

@@ -28,7 +28,7 @@ from llama_index.llms.openai_like import OpenAILike
 
 from ._params import VertexParams
 from .connection import PLACEHOLDER_API_KEY, VertexConnection, static_token
-from .wire import (
+from .gemini import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
     merge_extra_content,

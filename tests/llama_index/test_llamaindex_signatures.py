@@ -17,7 +17,7 @@ from llama_index.llms.openai_like import OpenAILike
 
 from vertex_openai.llama_index import VertexOpenAILike
 from vertex_openai.testing import VertexEmulator
-from vertex_openai.wire import EXTRA_CONTENT_KEY
+from vertex_openai.gemini import EXTRA_CONTENT_KEY
 
 MakeLLM = Callable[..., VertexOpenAILike]
 GEMINI_3 = "gemini-3-pro-preview"
@@ -224,7 +224,7 @@ async def test_agent_workflow(vertex_emulator: VertexEmulator, make_llm: MakeLLM
 
 def test_merge_extra_content_folds_stream_deltas() -> None:
     """The core helper the stream capture relies on (framework-free)."""
-    from vertex_openai.wire import capture_extra_content, merge_extra_content
+    from vertex_openai.gemini import capture_extra_content, merge_extra_content
 
     sig = {"google": {"thought_signature": "s1"}}
     deltas: list[dict[str, Any]] = [

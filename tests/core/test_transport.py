@@ -1,4 +1,4 @@
-"""Wire: Vertex error bodies, stream completeness, Gemini options, thought signatures."""
+"""Transport: Vertex error bodies and stream completeness (vertex_openai.transport)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,7 @@ import httpx
 import pytest
 
 from vertex_openai import VertexStreamError
-from vertex_openai.wire import (
-    VertexTransport,
-    capture_extra_content,
-    google_options,
-    merge_extra_body,
-    normalize_error_body,
-    restore_extra_content,
-)
+from vertex_openai.transport import VertexTransport, normalize_error_body
 
 VERTEX_403 = [
     {
@@ -112,101 +105,6 @@ def test_stream_ending_early_raises() -> None:
         pytest.raises(VertexStreamError, match="before the answer was complete"),
     ):
         b"".join(response.iter_bytes())
-
-
-def test_google_options_and_merge() -> None:
-    google = google_options(
-        thinking_budget=1024,
-        include_thoughts=True,
-        safety_settings=[{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_NONE"}],
-        cached_content="projects/p/locations/us-central1/cachedContents/1",
-        thought_tag_marker="think",
-    )
-    assert google == {
-        "thinking_config": {"thinking_budget": 1024, "include_thoughts": True},
-        "safety_settings": [{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_NONE"}],
-        "cached_content": "projects/p/locations/us-central1/cachedContents/1",
-        "thought_tag_marker": "think",
-    }
-    assert google_options() == {}
-    user = {
-        "extra_body": {"google": {"thinking_config": {"thinking_budget": 1}, "x": 1}},
-        "top_k": 3,
-    }
-    merged = merge_extra_body(user, {"thinking_config": {"thinking_level": "low"}})
-    assert merged == {
-        "extra_body": {
-            "google": {"thinking_config": {"thinking_budget": 1, "thinking_level": "low"}, "x": 1}
-        },
-        "top_k": 3,
-    }
-    assert user["extra_body"]["google"]["thinking_config"] == {"thinking_budget": 1}  # not mutated
-    assert merge_extra_body(None, {}) is None
-    assert merge_extra_body(None, {}, reasoning_effort="low") is None
-
-
-def test_reasoning_effort_excludes_thinking_config() -> None:
-    with pytest.raises(ValueError, match="reasoning_effort"):
-        merge_extra_body(None, {"thinking_config": {"thinking_budget": 10}}, reasoning_effort="low")
-    with pytest.raises(ValueError, match="reasoning_effort"):
-        merge_extra_body(
-            {"extra_body": {"google": {"thinking_config": {"include_thoughts": True}}}},
-            {},
-            reasoning_effort="high",
-        )
-    assert merge_extra_body(None, {"safety_settings": []}, reasoning_effort="low") is not None
-
-
-SIG = {"google": {"thought_signature": "c2lnbmF0dXJl"}}
-
-
-def test_capture_and_restore_signatures() -> None:
-    response_message = {
-        "role": "assistant",
-        "content": None,
-        "extra_content": {"google": {"thought_signature": "bXNn"}},
-        "tool_calls": [
-            {
-                "id": "a",
-                "type": "function",
-                "function": {"name": "f", "arguments": "{}"},
-                "extra_content": SIG,
-            },
-            {"id": "b", "type": "function", "function": {"name": "g", "arguments": "{}"}},
-        ],
-    }
-    captured = capture_extra_content(response_message)
-    assert captured == {
-        "message": {"google": {"thought_signature": "bXNn"}},
-        "tool_calls": [{"id": "a", "index": 0, "extra_content": SIG}],
-    }
-    assert json.loads(json.dumps(captured)) == captured
-    assert capture_extra_content({"role": "assistant", "content": "x"}) is None
-
-    outgoing = [
-        {"role": "user", "content": "q"},
-        {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}},
-                {"id": "b", "type": "function", "function": {"name": "g", "arguments": "{}"}},
-            ],
-        },
-        {"role": "tool", "tool_call_id": "a", "content": "1"},
-    ]
-    restore_extra_content(outgoing, [captured])
-    assistant = outgoing[1]
-    assert assistant["extra_content"] == {"google": {"thought_signature": "bXNn"}}
-    assert assistant["tool_calls"][0]["extra_content"] == SIG  # type: ignore[index]
-    assert "extra_content" not in assistant["tool_calls"][1]  # type: ignore[index]
-
-
-def test_restore_by_position_when_ids_differ() -> None:
-    captured = {"tool_calls": [{"id": None, "index": 0, "extra_content": SIG}]}
-    outgoing = [{"role": "assistant", "tool_calls": [{"id": "generated", "function": {}}]}]
-    restore_extra_content(outgoing, [captured])
-    assert outgoing[0]["tool_calls"][0]["extra_content"] == SIG  # type: ignore[index]
 
 
 @pytest.mark.parametrize("size", [1, 3, 7, 64, 1000])

@@ -1,0 +1,238 @@
+"""Gemini on Vertex beyond plain Chat Completions: options and thought signatures.
+
+* :func:`google_options` / :func:`merge_extra_body`: Gemini options (thinking, safety, context
+  cache, thought tags) carried in the request JSON as ``{"extra_body": {"google": {...}}}``.
+* :func:`capture_extra_content` / :func:`restore_extra_content` /
+  :func:`merge_extra_content`: Gemini 3 thought signatures, kept from a response (unary or
+  streamed) and sent back unchanged on the next turn.
+
+Framework-free: the LangChain and LlamaIndex adapters call these; a new Gemini quirk of the
+request or response JSON goes here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+__all__ = [
+    "EXTRA_CONTENT_KEY",
+    "capture_extra_content",
+    "google_options",
+    "merge_extra_body",
+    "merge_extra_content",
+    "restore_extra_content",
+]
+
+# --------------------------------------------------------------------------------------------
+# Gemini options
+
+
+def google_options(
+    *,
+    thinking_budget: int | None = None,
+    thinking_level: str | None = None,
+    include_thoughts: bool | None = None,
+    safety_settings: Sequence[Mapping[str, Any]] | None = None,
+    cached_content: str | None = None,
+    thought_tag_marker: str | None = None,
+) -> dict[str, Any]:
+    """Gemini options as Vertex reads them under ``extra_body.google`` (empty when none).
+
+    Vertex docs, "Using OpenAI libraries with Vertex AI"
+    (https://docs.cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/overview):
+    ``thinking_config`` (thinking_budget, thinking_level, include_thoughts),
+    ``safety_settings``, ``cached_content``, ``thought_tag_marker``.
+    """
+    google: dict[str, Any] = {}
+    thinking = {
+        key: value
+        for key, value in (
+            ("thinking_budget", thinking_budget),
+            ("thinking_level", thinking_level),
+            ("include_thoughts", include_thoughts),
+        )
+        if value is not None
+    }
+    if thinking:
+        google["thinking_config"] = thinking
+    if safety_settings is not None:
+        google["safety_settings"] = [dict(s) for s in safety_settings]
+    if cached_content is not None:
+        google["cached_content"] = cached_content
+    if thought_tag_marker is not None:
+        google["thought_tag_marker"] = thought_tag_marker
+    return google
+
+
+def _deep_merge(into: MutableMapping[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        current = into.get(key)
+        if isinstance(current, MutableMapping) and isinstance(value, Mapping):
+            _deep_merge(current, value)
+        else:
+            into[key] = copy.deepcopy(value)
+
+
+def merge_extra_body(
+    extra_body: Mapping[str, Any] | None,
+    google: Mapping[str, Any] | None,
+    *,
+    reasoning_effort: str | None = None,
+) -> dict[str, Any] | None:
+    """The openai SDK's ``extra_body`` with ``google`` merged under ``extra_body.google``.
+
+    The openai SDK merges its ``extra_body`` argument into the request JSON, and Vertex reads
+    Google's options from the JSON key ``extra_body`` (Vertex docs page cited above), hence the
+    doubled name. The user's own ``extra_body`` is kept; typed options win on the same key.
+
+    Raises:
+        ValueError: ``reasoning_effort`` combined with a thinking config (Vertex accepts only
+            one of them).
+    """
+    merged: dict[str, Any] = copy.deepcopy(dict(extra_body)) if extra_body else {}
+    if google:
+        _deep_merge(merged, {"extra_body": {"google": google}})
+    inner = merged.get("extra_body")
+    thinking = (
+        inner.get("google", {}).get("thinking_config") if isinstance(inner, Mapping) else None
+    )
+    if reasoning_effort is not None and thinking:
+        raise ValueError(
+            "reasoning_effort cannot be combined with thinking options (thinking_budget, "
+            "thinking_level, include_thoughts or extra_body.google.thinking_config): Vertex "
+            "accepts only one of them"
+        )
+    return merged or None
+
+
+# --------------------------------------------------------------------------------------------
+# Gemini 3 thought signatures
+
+#: Key under which framework messages keep what Vertex needs back (in additional_kwargs).
+EXTRA_CONTENT_KEY = "vertex_extra_content"
+
+
+def _field(obj: Any, name: str) -> Any:
+    """``obj[name]`` for a mapping, else the attribute (openai SDK objects keep extra fields)."""
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def capture_extra_content(message: Any) -> dict[str, Any] | None:
+    """What a Vertex assistant message (or stream delta) carries that must come back.
+
+    Gemini 3 puts ``extra_content.google.thought_signature`` on tool calls and sometimes on
+    the message itself (Vertex docs, "Thought signatures",
+    https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures). The whole
+    ``extra_content`` objects are kept exactly as received.
+
+    Args:
+        message: the message or delta, as a dict or as the openai SDK's object (its models
+            keep unknown fields such as ``extra_content``; no ``model_dump`` is needed).
+
+    Returns ``{"message": {...}?, "tool_calls": [{"id", "index", "extra_content"}]?}`` (plain
+    JSON, so it survives serialization of the framework's message), or None.
+    """
+    if message is None:
+        return None
+    captured: dict[str, Any] = {}
+    extra = _field(message, "extra_content")
+    if isinstance(extra, Mapping) and extra:
+        captured["message"] = copy.deepcopy(dict(extra))
+    calls = []
+    for position, call in enumerate(_field(message, "tool_calls") or ()):
+        extra = _field(call, "extra_content")
+        if isinstance(extra, Mapping) and extra:
+            index = _field(call, "index")
+            calls.append(
+                {
+                    "id": _field(call, "id"),
+                    "index": index if isinstance(index, int) else position,
+                    "extra_content": copy.deepcopy(dict(extra)),
+                }
+            )
+    if calls:
+        captured["tool_calls"] = calls
+    return captured or None
+
+
+def restore_extra_content(
+    payload_messages: Sequence[MutableMapping[str, Any]],
+    captured: Sequence[Mapping[str, Any] | None],
+) -> None:
+    """Put captured ``extra_content`` back on outgoing assistant messages, in place.
+
+    Args:
+        payload_messages: OpenAI-format messages about to be sent.
+        captured: what :func:`capture_extra_content` returned for each assistant message of
+            the conversation, in order (None where nothing was captured).
+
+    Tool calls are matched by id first, then by position in their message; message-level
+    content by the order of assistant messages. What a message already carries is kept.
+    """
+    if not any(captured):
+        return
+    by_id: dict[str, Any] = {}
+    for item in captured:
+        for call in (item or {}).get("tool_calls", ()):
+            if call.get("id"):
+                by_id[str(call["id"])] = call["extra_content"]
+    assistants = [m for m in payload_messages if m.get("role") == "assistant"]
+    for message, item in zip(assistants, captured, strict=False):
+        item = item or {}
+        if "message" in item and "extra_content" not in message:
+            message["extra_content"] = copy.deepcopy(item["message"])
+        positional = {c["index"]: c["extra_content"] for c in item.get("tool_calls", ())}
+        for position, call in enumerate(message.get("tool_calls") or ()):
+            if "extra_content" in call:
+                continue
+            extra = by_id.get(str(call.get("id"))) or positional.get(position)
+            if extra is not None:
+                call["extra_content"] = copy.deepcopy(extra)
+    # Tool calls of assistant messages beyond the captured ones (matched by id alone).
+    for message in assistants[len(captured) :]:
+        for call in message.get("tool_calls") or ():
+            extra = by_id.get(str(call.get("id")))
+            if extra is not None and "extra_content" not in call:
+                call["extra_content"] = copy.deepcopy(extra)
+
+
+def merge_extra_content(
+    captured: Mapping[str, Any] | None, update: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """Fold what :func:`capture_extra_content` found in one stream delta into an answer's.
+
+    A streamed answer carries ``extra_content`` on its deltas (Gemini 3 sends a whole tool call,
+    signature included, in one delta; a message-level signature rides on a content delta;
+    Vertex docs, "Thought signatures"). Call :func:`capture_extra_content` on each
+    delta and fold the results in order::
+
+        captured = None
+        for delta in deltas:
+            captured = merge_extra_content(captured, capture_extra_content(delta))
+
+    Message-level objects are deep-merged (later keys win). Tool call entries with the same
+    ``index`` (the stream's tool call index) are combined: a missing ``id`` is filled in and
+    ``extra_content`` deep-merged; new indexes are appended. Returns a new dict in the shape
+    :func:`restore_extra_content` reads (the inputs are not modified), or None when both are
+    empty.
+    """
+    result: dict[str, Any] = copy.deepcopy(dict(captured)) if captured else {}
+    if not update:
+        return result or None
+    if isinstance(update.get("message"), Mapping):
+        message = result.setdefault("message", {})
+        _deep_merge(message, update["message"])
+    calls: list[dict[str, Any]] = result.setdefault("tool_calls", [])
+    for call in update.get("tool_calls") or ():
+        same = next((c for c in calls if c.get("index") == call.get("index")), None)
+        if same is None:
+            calls.append(copy.deepcopy(dict(call)))
+            continue
+        if call.get("id") and not same.get("id"):
+            same["id"] = call["id"]
+        _deep_merge(same.setdefault("extra_content", {}), call.get("extra_content") or {})
+    if not calls:
+        del result["tool_calls"]
+    return result or None

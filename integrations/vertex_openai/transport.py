@@ -1,0 +1,289 @@
+"""Vertex's HTTP layer beneath the openai SDK: error bodies and stream integrity.
+
+:class:`VertexTransport` / :class:`AsyncVertexTransport` wrap httpx's transports:
+
+* Vertex may send error bodies as a one-element JSON list ``[{"error": {...}}]`` (seen in
+  users' captures of the OpenAI-compatible endpoint; see ``docs/wire.md``) or as a plain
+  ``{"error": {...}}`` (Google's API error model, https://cloud.google.com/apis/design/errors);
+  the openai SDK expects ``{"error": {...}}`` (openai 3.x otherwise shows only "Error code:
+  400"). They rewrite it so the exception carries Vertex's status and message.
+* An HTML error page (Google's front end answers an unknown route with one) becomes a short
+  JSON error naming the status and URL.
+* A server-sent-event stream that ends before ``data: [DONE]`` or a ``finish_reason``
+  (connection cut, proxy timeout) raises :class:`~vertex_openai.VertexStreamError` instead of
+  ending quietly with a partial answer.
+
+Nothing here knows about models or frameworks: a new quirk of Vertex's HTTP answers goes here.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from .errors import VertexStreamError
+
+__all__ = [
+    "AsyncVertexTransport",
+    "VertexTransport",
+    "normalize_error_body",
+]
+
+# --------------------------------------------------------------------------------------------
+# Error bodies
+
+# google.rpc.Code names by HTTP status (https://cloud.google.com/apis/design/errors).
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "NOT_IMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+_MAX_TEXT = 300
+
+
+def _status_name(status_code: int) -> str:
+    return _STATUS_NAMES.get(status_code, f"HTTP_{status_code}")
+
+
+def normalize_error_body(
+    status_code: int, content_type: str, body: bytes, method: str, url: str
+) -> bytes | None:
+    """The error body the openai SDK understands, or None to leave ``body`` as it is.
+
+    * ``[{"error": {...}}]`` (Vertex) or ``{"error": {...}}`` → ``{"error": {...}}`` whose
+      message starts with the status name (``"INVALID_ARGUMENT: Malformed ..."``) and whose
+      ``type`` is that status name;
+    * an HTML page → ``{"error": {"message": "Vertex AI answered HTTP 404 (NOT_FOUND) with an
+      HTML error page for POST <url> ..."}}``, never the HTML itself;
+    * any other non-JSON text → a short JSON error with the first 300 characters.
+    """
+    text = body.decode("utf-8", errors="replace").strip()
+    parsed: Any = None
+    if text[:1] in ("[", "{"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+    if isinstance(parsed, list) and len(parsed) >= 1 and isinstance(parsed[0], Mapping):
+        parsed = parsed[0]
+    if isinstance(parsed, Mapping) and isinstance(parsed.get("error"), Mapping):
+        error = dict(parsed["error"])
+        status = str(error.get("status") or _status_name(status_code))
+        message = str(error.get("message") or "")
+        if not message.startswith(status):
+            error["message"] = f"{status}: {message}" if message else status
+        error.setdefault("type", status)
+        return json.dumps({"error": error}).encode()
+    if parsed is not None:
+        return None  # some other JSON: the SDK shows it as is
+    status = _status_name(status_code)
+    if "html" in content_type.lower() or text.lower().startswith(("<!doctype", "<html")):
+        message = (
+            f"{status}: Vertex AI answered HTTP {status_code} with an HTML error page for "
+            f"{method} {url} (check project, location, endpoint_id and api_endpoint: this URL "
+            "is not a Vertex AI route)"
+        )
+    else:
+        snippet = text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "..."
+        message = f"{status}: HTTP {status_code} from {url}: {snippet or '(empty body)'}"
+    error = {"code": status_code, "message": message, "status": status, "type": status}
+    return json.dumps({"error": error}).encode()
+
+
+def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> httpx.Response:
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower()
+        not in ("content-length", "content-encoding", "transfer-encoding", "content-type")
+    ]
+    headers.append(("content-type", "application/json"))
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        extensions=response.extensions,
+        request=request,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Streams
+
+# `data: [DONE]` at the start of a line (inside a JSON string a newline is escaped, so model
+# text cannot fake it), or a non-null finish_reason (a JSON key, never escaped text).
+_COMPLETE = re.compile(rb'(?:^|\n)data: ?\[DONE\]|"finish_reason"\s*:\s*"')
+# A complete answer ends with `data: [DONE]` or with its last chunk's finish_reason, so only
+# the end of the stream is looked at: the last few KiB, kept as the chunks themselves.
+_WINDOW = 4096
+
+
+class _Completion:
+    """Keeps the end of an SSE stream to tell a complete answer from a cut one."""
+
+    __slots__ = ("chunks", "size")
+
+    def __init__(self) -> None:
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        chunks = self.chunks
+        chunks.append(chunk)
+        self.size += len(chunk)
+        while self.size - len(chunks[0]) >= _WINDOW:
+            self.size -= len(chunks.popleft())
+
+    @property
+    def complete(self) -> bool:
+        """True when the end of the stream holds ``data: [DONE]`` or a finish_reason."""
+        return _COMPLETE.search(b"".join(self.chunks)) is not None
+
+    def error(self, url: httpx.URL, cause: BaseException | None = None) -> VertexStreamError:
+        why = f" ({type(cause).__name__}: {cause})" if cause else ""
+        return VertexStreamError(
+            "The Vertex AI stream ended before the answer was complete (no finish_reason and "
+            f"no [DONE]) from {url}{why}"
+        )
+
+
+class _CheckedStream(httpx.SyncByteStream):
+    # The watch belongs to the stream, not to one iteration: openai 3.x iterates the stream
+    # again after [DONE] to drain it, and that second pass must not look like a cut stream.
+    def __init__(self, inner: httpx.SyncByteStream, url: httpx.URL) -> None:
+        self._inner = inner
+        self._url = url
+        self._watch = _Completion()
+
+    def __iter__(self) -> Iterator[bytes]:
+        watch = self._watch
+        try:
+            for chunk in self._inner:
+                watch.feed(chunk)
+                yield chunk
+        except httpx.TransportError as exc:
+            if watch.complete:
+                raise  # the answer was whole: a plain transport error, not a cut answer
+            raise watch.error(self._url, exc) from exc
+        if not watch.complete:
+            raise watch.error(self._url)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncCheckedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, url: httpx.URL) -> None:
+        self._inner = inner
+        self._url = url
+        self._watch = _Completion()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        watch = self._watch
+        try:
+            async for chunk in self._inner:
+                watch.feed(chunk)
+                yield chunk
+        except httpx.TransportError as exc:
+            if watch.complete:
+                raise
+            raise watch.error(self._url, exc) from exc
+        if not watch.complete:
+            raise watch.error(self._url)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    return str(response.headers.get("content-type", "")).startswith("text/event-stream")
+
+
+def _error_response(
+    response: httpx.Response, request: httpx.Request, body: bytes
+) -> httpx.Response:
+    """The error response with a body the openai SDK reads well (see normalize_error_body)."""
+    fixed = normalize_error_body(
+        response.status_code,
+        response.headers.get("content-type", ""),
+        body,
+        request.method,
+        str(request.url.copy_with(query=None)),
+    )
+    return _rebuilt(response, request, body if fixed is None else fixed)
+
+
+def _streamed(
+    response: httpx.Response,
+    request: httpx.Request,
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream,
+) -> httpx.Response:
+    """``response`` with its body read through the completeness check."""
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=stream,
+        extensions=response.extensions,
+        request=request,
+    )
+
+
+class VertexTransport(httpx.BaseTransport):
+    """Wraps an httpx transport with Vertex's error and stream handling (see module doc)."""
+
+    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
+        self._inner = inner or httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if response.status_code >= 400:
+            try:
+                body = response.read()
+            finally:
+                response.close()
+            return _error_response(response, request, body)
+        if _is_event_stream(response):
+            stream = response.stream
+            assert isinstance(stream, httpx.SyncByteStream)
+            return _streamed(response, request, _CheckedStream(stream, request.url))
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncVertexTransport(httpx.AsyncBaseTransport):
+    """Async :class:`VertexTransport`."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if response.status_code >= 400:
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
+            return _error_response(response, request, body)
+        if _is_event_stream(response):
+            stream = response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            return _streamed(response, request, _AsyncCheckedStream(stream, request.url))
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
