@@ -11,7 +11,8 @@ import functools
 import ssl
 import threading
 import urllib.request
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import google.auth.credentials
 import httpx
@@ -192,22 +193,48 @@ class VertexConnection:
             return self._async_http_client
 
     def openai_client(self, **kwargs: Any) -> openai.OpenAI:
-        """An ``openai.OpenAI`` on this connection (kwargs: timeout, max_retries, ...)."""
-        return openai.OpenAI(
+        """An ``openai.OpenAI`` on this connection (kwargs: timeout, max_retries, ...).
+
+        Nothing of OpenAI's environment (``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``,
+        ``OPENAI_CUSTOM_HEADERS``, ...) reaches Google (see :func:`_without_openai_environment`).
+        """
+        client = openai.OpenAI(
             api_key=PLACEHOLDER_API_KEY,
             base_url=self.base_url,
             http_client=self.http_client(),
             **kwargs,
         )
+        return _without_openai_environment(client, kwargs)
 
     def async_openai_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
-        """An ``openai.AsyncOpenAI`` on this connection."""
-        return openai.AsyncOpenAI(
+        """An ``openai.AsyncOpenAI`` on this connection (see :meth:`openai_client`)."""
+        client = openai.AsyncOpenAI(
             api_key=PLACEHOLDER_API_KEY,
             base_url=self.base_url,
             http_client=self.async_http_client(),
             **kwargs,
         )
+        return _without_openai_environment(client, kwargs)
+
+
+# What the openai SDK fills in from OPENAI_* variables when the argument is not given
+# (openai/_client.py in 1.x and 2.x, openai/lib/_client_auth.py in 3.x): OPENAI_ORG_ID and
+# OPENAI_PROJECT_ID become the OpenAI-Organization / OpenAI-Project headers of every request,
+# OPENAI_ADMIN_KEY an Authorization fallback, OPENAI_CUSTOM_HEADERS extra headers. Base URL
+# and api_key are always given explicitly.
+_OPENAI_ENV_ATTRIBUTES = ("organization", "project", "admin_api_key", "webhook_secret")
+
+_Client = TypeVar("_Client", openai.OpenAI, openai.AsyncOpenAI)
+
+
+def _without_openai_environment(client: _Client, given: Mapping[str, Any]) -> _Client:
+    """``client`` with what it took from OpenAI's environment dropped (arguments kept)."""
+    for name in _OPENAI_ENV_ATTRIBUTES:
+        if name not in given and getattr(client, name, None) is not None:
+            setattr(client, name, None)
+    # The SDK merged OPENAI_CUSTOM_HEADERS into its custom headers: keep only the caller's.
+    client._custom_headers = dict(given.get("default_headers") or {})
+    return client
 
 
 def openai_client(

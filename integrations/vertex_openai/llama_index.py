@@ -104,16 +104,24 @@ class _VertexClient:
         self._connection.check_base_url("api_base", api_base)
         self.api_base = self._connection.base_url
 
-    def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
-        connection = self._connection
+    def _client_options(self) -> dict[str, Any]:
         return {
-            "api_key": PLACEHOLDER_API_KEY,
-            "base_url": connection.base_url,
             "max_retries": self.max_retries,
             "timeout": self.timeout,
             "default_headers": self.default_headers,
-            "http_client": connection.async_http_client() if is_async else connection.http_client(),
         }
+
+    def _get_client(self: Any) -> Any:
+        """The openai client on the connection (the hook LlamaIndex's classes call)."""
+        if self._client is None:
+            self._client = self._connection.openai_client(**self._client_options())
+        return self._client
+
+    def _get_aclient(self: Any) -> Any:
+        """The async openai client on the connection."""
+        if self._aclient is None:
+            self._aclient = self._connection.async_openai_client(**self._client_options())
+        return self._aclient
 
 
 class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore[misc]
