@@ -1,4 +1,4 @@
-"""Shared helpers for the LangChain adapter tests (real HTTP to the offline emulator)."""
+"""Factories for the LangChain adapter tests (real HTTP to the offline emulator)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support import target
 
 from vertex_openai.testing import VertexEmulator
 
@@ -17,13 +18,8 @@ def chat_model(vertex_emulator: VertexEmulator) -> Callable[..., Any]:
 
     def make(**kwargs: Any) -> ChatVertexOpenAI:
         kwargs.setdefault("model", "gemini-2.5-flash")
-        kwargs.setdefault("project", vertex_emulator.project)
-        kwargs.setdefault("location", "us-central1")
-        kwargs.setdefault("api_endpoint", vertex_emulator.url)
-        if "api_key" not in kwargs:
-            kwargs.setdefault("credentials", vertex_emulator.credentials())
         kwargs.setdefault("max_retries", 0)
-        return ChatVertexOpenAI(**kwargs)
+        return ChatVertexOpenAI(**target(vertex_emulator, **kwargs))
 
     return make
 
@@ -35,12 +31,7 @@ def embeddings_model(vertex_emulator: VertexEmulator) -> Callable[..., Any]:
 
     def make(**kwargs: Any) -> VertexOpenAIEmbeddings:
         kwargs.setdefault("model", "gemini-embedding-001")
-        kwargs.setdefault("project", vertex_emulator.project)
-        kwargs.setdefault("location", "us-central1")
-        kwargs.setdefault("api_endpoint", vertex_emulator.url)
-        if "api_key" not in kwargs:
-            kwargs.setdefault("credentials", vertex_emulator.credentials())
         kwargs.setdefault("max_retries", 0)
-        return VertexOpenAIEmbeddings(**kwargs)
+        return VertexOpenAIEmbeddings(**target(vertex_emulator, **kwargs))
 
     return make

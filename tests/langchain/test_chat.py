@@ -22,7 +22,7 @@ from langchain_core.messages import (
     messages_to_dict,
 )
 from langchain_core.tools import tool
-from lc_helpers import GEMINI3, chat_requests, fetched, run_docstring_examples
+from support import GEMINI3, chat_requests, fetched, run_docstring_examples
 from pydantic import BaseModel, Field
 
 from vertex_openai.langchain import EXTRA_CONTENT_KEY, ChatVertexOpenAI

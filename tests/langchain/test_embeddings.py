@@ -11,7 +11,7 @@ pytest.importorskip("langchain_openai")
 
 import openai
 from langchain_core.load import dumps
-from lc_helpers import fetched, run_docstring_examples
+from support import fetched, run_docstring_examples
 
 from vertex_openai.langchain import VertexOpenAIEmbeddings
 from vertex_openai.testing import VertexEmulator, embedding_vector

@@ -1,4 +1,4 @@
-"""Fixtures for the LlamaIndex adapter tests (real HTTP to the offline emulator)."""
+"""Factories for the LlamaIndex adapter tests (real HTTP to the offline emulator)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,9 @@ import pytest
 
 pytest.importorskip("llama_index.core")
 
+from support import target
+
 from vertex_openai.testing import VertexEmulator
-
-
-def _target(emu: VertexEmulator, kwargs: dict[str, Any]) -> dict[str, Any]:
-    kwargs.setdefault("project", emu.project)
-    kwargs.setdefault("location", "us-central1")
-    kwargs.setdefault("api_endpoint", emu.url)
-    if "api_key" not in kwargs:
-        kwargs.setdefault("credentials", emu.credentials())
-    return kwargs
 
 
 @pytest.fixture
@@ -28,7 +21,7 @@ def make_llm(vertex_emulator: VertexEmulator) -> Callable[..., Any]:
 
     def make(model: str = "gemini-2.5-flash", **kwargs: Any) -> VertexOpenAILike:
         kwargs.setdefault("max_retries", 0)
-        return VertexOpenAILike(model=model, **_target(vertex_emulator, kwargs))
+        return VertexOpenAILike(model=model, **target(vertex_emulator, **kwargs))
 
     return make
 
@@ -40,7 +33,7 @@ def make_embedding(vertex_emulator: VertexEmulator) -> Callable[..., Any]:
 
     def make(model_name: str = "text-embedding-005", **kwargs: Any) -> VertexOpenAILikeEmbedding:
         kwargs.setdefault("max_retries", 0)
-        return VertexOpenAILikeEmbedding(model_name=model_name, **_target(vertex_emulator, kwargs))
+        return VertexOpenAILikeEmbedding(model_name=model_name, **target(vertex_emulator, **kwargs))
 
     return make
 

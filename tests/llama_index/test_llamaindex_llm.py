@@ -14,6 +14,8 @@ import httpx
 import openai
 from llama_index.core.llms import ChatMessage
 
+from support import fetched
+
 from vertex_openai.llama_index import VertexOpenAILike
 from vertex_openai.testing import VertexEmulator
 
@@ -23,10 +25,6 @@ OPENAPI = "/v1/projects/emulator-project/locations/us-central1/endpoints/openapi
 
 def _user(text: str) -> list[ChatMessage]:
     return [ChatMessage(role="user", content=text)]
-
-
-def _fetched(emu: VertexEmulator) -> int:
-    return sum(1 for t in emu.token_requests if t.status == 200)
 
 
 # -- calls ------------------------------------------------------------------------------------
@@ -39,7 +37,7 @@ def test_complete(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:
     assert request.path == f"{OPENAPI}/chat/completions" and request.status == 200
     assert request.body["model"] == "google/gemini-2.5-flash"
     assert llm.api_base == vertex_emulator.base_url()
-    assert _fetched(vertex_emulator) == 1
+    assert fetched(vertex_emulator) == 1
 
 
 def test_chat_and_stream_chat(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:
@@ -55,7 +53,7 @@ def test_chat_and_stream_chat(vertex_emulator: VertexEmulator, make_llm: MakeLLM
     assert streamed.body["stream"] is True and streamed.status == 200
     completions = list(llm.stream_complete("words"))
     assert completions[-1].text == "You said: words"
-    assert _fetched(vertex_emulator) == 1  # one token for every call
+    assert fetched(vertex_emulator) == 1  # one token for every call
 
 
 async def test_async_calls(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:
@@ -66,7 +64,7 @@ async def test_async_calls(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -
     assert "".join(d or "" for d in deltas) == "You said: async stream"
     assert str(await llm.acomplete("done")) == "You said: done"
     assert all(r.status == 200 for r in vertex_emulator.requests)
-    assert _fetched(vertex_emulator) == 1
+    assert fetched(vertex_emulator) == 1
 
 
 def test_publisher_model_sent_as_given(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:
@@ -134,7 +132,7 @@ def test_copies_share_the_connection(vertex_emulator: VertexEmulator, make_llm: 
         assert other._connection is llm._connection
         assert str(other.complete("hi")) == "You said: hi"
     assert vertex_emulator.requests[0].body["temperature"] == 0.5
-    assert _fetched(vertex_emulator) == 1
+    assert fetched(vertex_emulator) == 1
 
 
 def test_from_dict_round_trip(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:
@@ -207,10 +205,10 @@ def test_quota_project_header(vertex_emulator: VertexEmulator, make_llm: MakeLLM
 def test_401_recovery(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:
     llm = make_llm()
     llm.complete("first")
-    assert _fetched(vertex_emulator) == 1
+    assert fetched(vertex_emulator) == 1
     vertex_emulator.revoke()
     assert str(llm.complete("second")) == "You said: second"
-    assert _fetched(vertex_emulator) == 2  # exactly one new token
+    assert fetched(vertex_emulator) == 2  # exactly one new token
     assert [r.status for r in vertex_emulator.requests] == [200, 401, 200]
 
 
@@ -222,7 +220,7 @@ async def test_401_recovery_async_stream(
     vertex_emulator.revoke()
     deltas = [c.delta async for c in await llm.astream_chat(_user("second"))]
     assert "".join(d or "" for d in deltas) == "You said: second"
-    assert _fetched(vertex_emulator) == 2
+    assert fetched(vertex_emulator) == 2
 
 
 def test_static_api_key(vertex_emulator: VertexEmulator, make_llm: MakeLLM) -> None:

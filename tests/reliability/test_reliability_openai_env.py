@@ -15,7 +15,7 @@ import pytest
 import vertex_openai
 from vertex_openai.testing import RecordedRequest, VertexEmulator
 
-from .conftest import target
+from support import target
 
 MARK = "from-openai-env"
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from vertex_openai import CredentialsError, TokenSource
 from vertex_openai.testing import VertexEmulator
 
-from .conftest import connect, fetched, target, user
+from support import connect, fetched, target, user
 
 
 def issued_tokens(emu: VertexEmulator) -> set[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from vertex_openai.testing import VertexEmulator
 
-from .conftest import connect, fetched, target, user, wait_until
+from support import connect, fetched, target, user, wait_until
 
 
 async def test_first_use_64_tasks_one_fetch(vertex_emulator: VertexEmulator) -> None:

@@ -1,8 +1,9 @@
 """langchain-tests' integration tests against real Vertex AI (marked ``live``).
 
-Skipped, without any network call, unless GOOGLE_CLOUD_PROJECT is set and a credential file
-exists (GOOGLE_APPLICATION_CREDENTIALS, or gcloud's application_default_credentials.json).
-Run with ``uv run pytest tests/langchain/test_langchain_live.py -m live``. Optional:
+Collected only with ``uv run pytest --live`` (or ``VERTEX_OPENAI_LIVE=1``, or this file's
+path on the command line); then skipped, without any network call, unless GOOGLE_CLOUD_PROJECT
+is set and a credential file exists (GOOGLE_APPLICATION_CREDENTIALS, or gcloud's
+application_default_credentials.json). Optional:
 GOOGLE_CLOUD_LOCATION (default us-central1), VERTEX_LIVE_MODEL (gemini-2.5-flash),
 VERTEX_LIVE_GEMINI3_MODEL (gemini-3-pro-preview, on the global location),
 VERTEX_LIVE_EMBEDDING_MODEL (text-embedding-005).

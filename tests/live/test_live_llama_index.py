@@ -1,6 +1,8 @@
-"""Against real Vertex AI. Skipped unless GOOGLE_CLOUD_PROJECT and a credential file are set.
+"""LlamaIndex against real Vertex AI (marked ``live``).
 
-Run with ``uv run pytest tests/llama_index/test_live.py -m live``. Optional:
+Collected only with ``uv run pytest --live`` (or ``VERTEX_OPENAI_LIVE=1``, or this file's
+path on the command line); then skipped unless GOOGLE_CLOUD_PROJECT and a credential file are
+set. Optional:
 GOOGLE_CLOUD_LOCATION (default us-central1), VERTEX_LIVE_MODEL (gemini-2.5-flash),
 VERTEX_LIVE_GEMINI3_MODEL (gemini-3-pro-preview, on the global location),
 VERTEX_LIVE_EMBEDDING_MODEL (text-embedding-005).
