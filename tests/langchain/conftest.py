@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from support import target
 
 from vertex_openai.testing import VertexEmulator
+
+from support import target
 
 
 @pytest.fixture

@@ -22,11 +22,12 @@ from langchain_core.messages import (
     messages_to_dict,
 )
 from langchain_core.tools import tool
-from support import GEMINI3, chat_requests, fetched, run_docstring_examples
 from pydantic import BaseModel, Field
 
 from vertex_openai.langchain import EXTRA_CONTENT_KEY, ChatVertexOpenAI
 from vertex_openai.testing import VertexEmulator
+
+from support import GEMINI3, chat_requests, fetched, run_docstring_examples
 
 Factory = Callable[..., ChatVertexOpenAI]
 OPENAPI = "/v1/projects/{project}/locations/us-central1/endpoints/openapi/chat/completions"

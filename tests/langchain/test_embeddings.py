@@ -11,10 +11,11 @@ pytest.importorskip("langchain_openai")
 
 import openai
 from langchain_core.load import dumps
-from support import fetched, run_docstring_examples
 
 from vertex_openai.langchain import VertexOpenAIEmbeddings
 from vertex_openai.testing import VertexEmulator, embedding_vector
+
+from support import fetched, run_docstring_examples
 
 Factory = Callable[..., VertexOpenAIEmbeddings]
 EMBEDDINGS = "/v1/projects/{project}/locations/us-central1/endpoints/openapi/embeddings"

@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("llama_index.core")
 
-from support import target
-
 from vertex_openai.testing import VertexEmulator
+
+from support import target
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("llama_index.core")
 
-from support import run_docstring_examples
-
 from vertex_openai.llama_index import VertexOpenAILike, VertexOpenAILikeEmbedding
+
+from support import run_docstring_examples
 
 
 @pytest.mark.parametrize("cls", [VertexOpenAILike, VertexOpenAILikeEmbedding])

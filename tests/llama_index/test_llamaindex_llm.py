@@ -14,10 +14,10 @@ import httpx
 import openai
 from llama_index.core.llms import ChatMessage
 
-from support import fetched
-
 from vertex_openai.llama_index import VertexOpenAILike
 from vertex_openai.testing import VertexEmulator
+
+from support import fetched
 
 MakeLLM = Callable[..., VertexOpenAILike]
 OPENAPI = "/v1/projects/emulator-project/locations/us-central1/endpoints/openapi"

@@ -15,9 +15,9 @@ from llama_index.core.llms import ChatMessage, ChatResponse
 from llama_index.core.tools import FunctionTool
 from llama_index.llms.openai_like import OpenAILike
 
+from vertex_openai.gemini import EXTRA_CONTENT_KEY
 from vertex_openai.llama_index import VertexOpenAILike
 from vertex_openai.testing import VertexEmulator
-from vertex_openai.gemini import EXTRA_CONTENT_KEY
 
 MakeLLM = Callable[..., VertexOpenAILike]
 GEMINI_3 = "gemini-3-pro-preview"
