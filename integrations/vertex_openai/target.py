@@ -27,7 +27,9 @@ OPENAPI_ENDPOINT = "openapi"
 #: OpenAI-compatible routes (Vertex docs, "Call Vertex AI models by using the OpenAI library").
 API_VERSIONS = ("v1", "v1beta1")
 
-# Multi-region locations served from the regional-endpoint hosts (VERTEX_FACTS.md: "Base URLs").
+# Multi-region locations served from their own hosts (Google's "Supported locations" page for
+# generative AI, section "Multi-region endpoints":
+# https://docs.cloud.google.com/gemini-enterprise-agent-platform/resources/locations).
 _MULTI_REGION_HOSTS = {
     "us": "aiplatform.us.rep.googleapis.com",
     "eu": "aiplatform.eu.rep.googleapis.com",
@@ -150,8 +152,9 @@ class VertexTarget:
     def model_name(self, model: str | None) -> str:
         """The model name to send.
 
-        On ``openapi`` Vertex wants ``publisher/model`` and answers 400 "Malformed publisher
-        model name" to a bare name (VERTEX_FACTS.md, "Models"), so a bare name gets
+        On ``openapi`` Vertex wants ``publisher/model`` (every sample of the Vertex docs page
+        "Using OpenAI libraries with Vertex AI" does) and answers 400 "Malformed publisher
+        model name" to a bare name (users' reports), so a bare name gets
         ``google/``. On a self-deployed endpoint the model field is ignored by Vertex and
         passes through unchanged.
         """
