@@ -27,7 +27,6 @@ import datetime
 import functools
 import logging
 import os
-import pathlib
 import random
 import threading
 import time
@@ -41,6 +40,7 @@ import google.auth.exceptions
 import httpx
 from google.auth import _helpers as _google_auth_helpers
 
+from .adc import adc_file, gcloud_adc_path
 from .errors import CredentialsError
 
 __all__ = ["CLOUD_PLATFORM_SCOPE", "TokenSource", "VertexAuth", "adc_file", "gcloud_adc_path"]
@@ -58,34 +58,6 @@ REMEDY = (
     "Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
     "service-account key file, or pass credentials=..."
 )
-
-
-def gcloud_adc_path() -> pathlib.Path:
-    """gcloud's ADC file: ``application_default_credentials.json`` under CLOUDSDK_CONFIG."""
-    try:
-        from google.auth import _cloud_sdk
-
-        return pathlib.Path(_cloud_sdk.get_application_default_credentials_path())
-    except (ImportError, AttributeError):  # pragma: no cover - google-auth internals moved
-        config = os.environ.get("CLOUDSDK_CONFIG")
-        if not config:
-            base = os.environ.get("APPDATA", "") if os.name == "nt" else "~/.config"
-            config = os.path.join(os.path.expanduser(base), "gcloud")
-        return pathlib.Path(config) / "application_default_credentials.json"
-
-
-def adc_file() -> pathlib.Path | None:
-    """The credential file Application Default Credentials would read, without any network.
-
-    GOOGLE_APPLICATION_CREDENTIALS when set (None if that file is missing), else gcloud's ADC
-    file when it exists. None does not rule out a metadata server (on Google Cloud).
-    """
-    explicit = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if explicit:
-        path = pathlib.Path(explicit)
-        return path if path.is_file() else None
-    path = gcloud_adc_path()
-    return path if path.is_file() else None
 
 
 def _utcnow() -> datetime.datetime:
