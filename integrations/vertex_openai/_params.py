@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from typing_extensions import Self
 
 from .connection import VertexConnection
@@ -84,6 +84,21 @@ class VertexParams(BaseModel):
     thought_tag_marker: str | None = Field(
         default=None, description="Return thoughts inline, wrapped in this tag (e.g. 'think')."
     )
+
+    # The one connection of a model and of all its copies (set when the model is validated).
+    _connection: VertexConnection | None = PrivateAttr(default=None)
+
+    @property
+    def connection(self) -> VertexConnection:
+        """The connection (target, token source, HTTP clients) this model and its copies use.
+
+        Copies (``model_copy``, LangChain's ``bind_tools`` / ``with_structured_output``,
+        LlamaIndex's ``as_structured_llm``) share it: to change project, location, endpoint or
+        credentials, construct a new model.
+        """
+        if self._connection is None:  # pragma: no cover - set at construction
+            raise RuntimeError(f"{type(self).__name__} was not validated")
+        return self._connection
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy sharing this model's connection (one token source for all copies).

@@ -17,11 +17,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from langchain_openai.embeddings.base import OpenAIEmbeddings
-from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from ._params import VertexParams
-from .connection import VertexConnection, static_token
+from .connection import static_token
 from .gemini import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
@@ -48,8 +48,6 @@ _RESPONSES_ONLY = (
 class _VertexLangChain:
     """What both classes do the same way: serialization policy, secrets, the connection."""
 
-    _connection: VertexConnection | None
-
     @classmethod
     def is_lc_serializable(cls) -> bool:
         """False: langchain-core's loader only revives classes in its own mapping."""
@@ -60,18 +58,7 @@ class _VertexLangChain:
         """Secret ids of the constructor arguments that hold secrets."""
         return {"openai_api_key": _TOKEN_SECRET_ID}
 
-    @property
-    def connection(self) -> VertexConnection:
-        """The connection (target, token source, HTTP clients) this object and its copies use.
-
-        Copies (``model_copy``, ``bind_tools``, ``with_structured_output``) share it: to
-        change project, location, endpoint or credentials, construct a new object.
-        """
-        if self._connection is None:  # pragma: no cover - set by the validator
-            raise RuntimeError(f"{type(self).__name__} was not validated")
-        return self._connection
-
-    def _open_clients(self: Any) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+    def _open_connection(self: Any) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
         """Build the one connection of a new object and the openai clients on it.
 
         ``base_url`` must be the derived one; a proxy or custom HTTP clients are refused:
@@ -292,8 +279,6 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
     openai_proxy: str | None = None
     """Not supported (requests go through the connection's signed HTTP clients)."""
 
-    _connection: VertexConnection | None = PrivateAttr(default=None)
-
     _check_api_key = field_validator("openai_api_key", mode="before")(static_token)
 
     @property
@@ -308,7 +293,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ``OPENAI_API_KEY`` / ``OPENAI_API_BASE`` and build unsigned clients.
         """
         self._check_chat_params()
-        self.root_client, self.root_async_client = self._open_clients()
+        self.root_client, self.root_async_client = self._open_connection()
         self.model_name = self.connection.model_name(self.model_name)
         self.client = self.root_client.chat.completions
         self.async_client = self.root_async_client.chat.completions
@@ -511,8 +496,6 @@ class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
     check_embedding_ctx_length: bool = False
     """Send raw strings: tokenizing with tiktoken is OpenAI-specific (and downloads files)."""
 
-    _connection: VertexConnection | None = PrivateAttr(default=None)
-
     _check_api_key = field_validator("openai_api_key", mode="before")(static_token)
 
     @model_validator(mode="after")
@@ -521,7 +504,7 @@ class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
 
         Replaces ``OpenAIEmbeddings.validate_environment`` (same name).
         """
-        sync_client, async_client = self._open_clients()
+        sync_client, async_client = self._open_connection()
         self.model = self.connection.model_name(self.model)
         self.client = sync_client.embeddings
         self.async_client = async_client.embeddings

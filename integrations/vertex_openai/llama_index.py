@@ -20,14 +20,13 @@ from llama_index.core.base.llms.types import (
     ChatResponseGen,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW
 from llama_index.embeddings.openai_like import OpenAILikeEmbedding
 from llama_index.llms.openai.utils import to_openai_message_dicts
 from llama_index.llms.openai_like import OpenAILike
 
 from ._params import VertexParams
-from .connection import PLACEHOLDER_API_KEY, VertexConnection, static_token
+from .connection import PLACEHOLDER_API_KEY, static_token
 from .gemini import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
@@ -87,22 +86,21 @@ def _first_choice(raw: Any, field: str) -> Any:
     return getattr(choices[0], field, None) if choices else None
 
 
-class _VertexClient:
+class _VertexLlamaIndex:
     """What both classes do the same way: signed clients from the one connection, shared copies."""
 
-    _connection: VertexConnection
     max_retries: int
     timeout: float
     default_headers: dict[str, str] | None
 
-    def _open(self: Any, api_key: Any, api_base: Any, api_version: Any) -> None:
+    def _open_connection(self: Any, api_key: Any, api_base: Any, api_version: Any) -> None:
         """Build the one connection of a new object (after the framework's ``__init__``)."""
         # The framework's __init__ resolved these from OPENAI_* variables; here they are
         # Vertex's: api_version is the target's, api_base is derived.
         self.api_version = api_version
         self._connection = self._vertex_connection(_static_token(api_key))
-        self._connection.check_base_url("api_base", api_base)
-        self.api_base = self._connection.base_url
+        self.connection.check_base_url("api_base", api_base)
+        self.api_base = self.connection.base_url
 
     def _client_options(self) -> dict[str, Any]:
         return {
@@ -114,17 +112,17 @@ class _VertexClient:
     def _get_client(self: Any) -> Any:
         """The openai client on the connection (the hook LlamaIndex's classes call)."""
         if self._client is None:
-            self._client = self._connection.openai_client(**self._client_options())
+            self._client = self.connection.openai_client(**self._client_options())
         return self._client
 
     def _get_aclient(self: Any) -> Any:
         """The async openai client on the connection."""
         if self._aclient is None:
-            self._aclient = self._connection.async_openai_client(**self._client_options())
+            self._aclient = self.connection.async_openai_client(**self._client_options())
         return self._aclient
 
 
-class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore[misc]
+class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ignore[misc]
     """Vertex AI LLM over its OpenAI-compatible Chat Completions API.
 
     Gemini and partner (MaaS) models on the ``openapi`` endpoint, or a self-deployed Model
@@ -207,8 +205,6 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
         ```
     """
 
-    _connection: VertexConnection = PrivateAttr()
-
     def __init__(self, model: str, api_key: Any = None, **kwargs: Any) -> None:
         _reject_client_args(kwargs)
         if kwargs.get("reuse_client") is False:
@@ -222,7 +218,7 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
         kwargs.setdefault("context_window", _context_window(model))
         # VertexParams has no __init__ of its own: this is OpenAILike's (mypy sees the mixin's).
         super().__init__(model=model, api_key=PLACEHOLDER_API_KEY, **kwargs)  # type: ignore[call-arg]
-        self._open(api_key, api_base, api_version)
+        self._open_connection(api_key, api_base, api_version)
         # Fail now, not on the first request: reasoning_effort + thinking options.
         effort = self.reasoning_effort or self.additional_kwargs.get("reasoning_effort")
         self._gemini_extra_body(self.additional_kwargs.get("extra_body"), effort)
@@ -236,7 +232,7 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
     def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         messages = kwargs.pop(_MESSAGES_KWARG, None)
         all_kwargs: dict[str, Any] = super()._get_model_kwargs(**kwargs)
-        all_kwargs["model"] = self._connection.model_name(self.model)
+        all_kwargs["model"] = self.connection.model_name(self.model)
         if self.reasoning_effort is not None:
             # OpenAI sends it for o-series models only; Vertex maps it to a thinking budget.
             all_kwargs.setdefault("reasoning_effort", self.reasoning_effort)
@@ -325,7 +321,7 @@ class VertexOpenAILike(_VertexClient, VertexParams, OpenAILike):  # type: ignore
         return gen()
 
 
-class VertexOpenAILikeEmbedding(_VertexClient, VertexParams, OpenAILikeEmbedding):  # type: ignore[misc]
+class VertexOpenAILikeEmbedding(_VertexLlamaIndex, VertexParams, OpenAILikeEmbedding):  # type: ignore[misc]
     """Vertex AI embeddings over its OpenAI-compatible API.
 
     Same target and auth as :class:`VertexOpenAILike`; asks for ``encoding_format="float"``
@@ -373,8 +369,6 @@ class VertexOpenAILikeEmbedding(_VertexClient, VertexParams, OpenAILikeEmbedding
         ```
     """
 
-    _connection: VertexConnection = PrivateAttr()
-
     def __init__(self, model_name: str, api_key: Any = None, **kwargs: Any) -> None:
         _reject_client_args(kwargs)
         api_base = kwargs.pop("api_base", None)
@@ -387,8 +381,8 @@ class VertexOpenAILikeEmbedding(_VertexClient, VertexParams, OpenAILikeEmbedding
             additional_kwargs=additional_kwargs,
             **kwargs,
         )
-        self._open(api_key, api_base, api_version)
-        self._query_engine = self._text_engine = self._connection.model_name(model_name)
+        self._open_connection(api_key, api_base, api_version)
+        self._query_engine = self._text_engine = self.connection.model_name(model_name)
 
     @classmethod
     def class_name(cls) -> str:
