@@ -1,0 +1,94 @@
+"""The layers of docs/architecture.md, read from the source: who imports whom."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import vertex_openai
+
+PACKAGE = Path(vertex_openai.__file__).parent
+CORE = {"errors", "target", "adc", "auth", "transport", "gemini", "connection", "endpoints"}
+FRAMEWORKS = ("langchain", "langchain_core", "langchain_openai", "llama_index")
+MAX_LINES = 800
+
+
+def _modules() -> dict[str, Path]:
+    """``{"auth": path, "cli.chat": path, "testing._http": path, ...}``."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts) or "__init__"] = path
+    return found
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """What a module imports: ``vertex_openai``-relative names, or top-level distributions."""
+    package = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
+    if name == "__init__":
+        package = []
+    seen: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                seen.add(_absolute(alias.name))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                target = ".".join([*base, *(node.module or "").split(".")]).strip(".")
+                if node.module is None:
+                    seen.update(".".join([*base, a.name]) for a in node.names)
+                else:
+                    seen.add(target)
+            elif node.module:
+                seen.add(_absolute(node.module))
+    return seen
+
+
+def _absolute(module: str) -> str:
+    if module == "vertex_openai" or module.startswith("vertex_openai."):
+        return module.removeprefix("vertex_openai").lstrip(".") or "__init__"
+    return "ext:" + module.split(".")[0]
+
+
+MODULES = _modules()
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_module_keeps_to_its_layer(name: str) -> None:
+    imports = _imports(name, MODULES[name])
+    ours = {i.split(".")[0] for i in imports if not i.startswith("ext:")}
+    external = {i[4:] for i in imports if i.startswith("ext:")}
+    top = name.split(".")[0]
+    if top in CORE or top in {"_params", "wire"}:
+        assert ours <= CORE | {"__init__"}, f"{name} imports {ours - CORE}"
+        assert not external & set(FRAMEWORKS), f"{name} imports a framework"
+    elif top == "langchain":
+        assert "llama_index" not in ours and not ours & {"cli", "testing"}
+        assert "llama_index" not in external
+    elif top == "llama_index":
+        assert "langchain" not in ours and not ours & {"cli", "testing"}
+        assert not external & {"langchain", "langchain_core", "langchain_openai"}
+    elif top == "testing":
+        # The emulator stands apart: it never uses the code it tests, nor a framework.
+        assert ours <= {"testing", "__init__"}, f"{name} imports {ours}"
+        assert not external & {*FRAMEWORKS, "openai", "httpx"}
+    elif top == "cli":
+        assert not ours & {"langchain", "llama_index"}
+        assert not external & set(FRAMEWORKS)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_over_800_lines(name: str) -> None:
+    lines = len(MODULES[name].read_text().splitlines())
+    assert lines <= MAX_LINES, f"{name} has {lines} lines"
+
+
+def test_the_layers_see_every_module() -> None:
+    tops = {name.split(".")[0] for name in MODULES}
+    known = CORE | {"__init__", "_params", "wire", "langchain", "llama_index", "cli", "testing"}
+    assert tops == known, f"a module outside docs/architecture.md's layers: {tops - known}"
