@@ -22,7 +22,7 @@ STATUS_NAMES: dict[int, str] = {
     504: "DEADLINE_EXCEEDED",
 }
 
-# Vertex's 401 for an expired / unknown token (VERTEX_FACTS.md "Errors": M, public captures).
+# Vertex's 401 for an expired / unknown token (public captures, M).
 INVALID_CREDENTIALS_MESSAGE = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
     "cookie or other valid authentication credential. See "
@@ -42,8 +42,8 @@ DEFAULT_MESSAGES: dict[int, str] = {
     403: "The caller does not have permission",
     404: "Requested entity was not found.",
     409: "The operation was aborted.",
-    # VERTEX_FACTS "Errors": 429 RESOURCE_EXHAUSTED, "Resource exhausted. Please try again
-    # later. ..." (M).
+    # 429 RESOURCE_EXHAUSTED, "Resource exhausted. Please try again later. ..." (public
+    # captures, M: e.g. continuedev/continue#8967, google-gemini/gemini-cli#14811).
     429: (
         "Resource exhausted. Please try again later. Please refer to "
         "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details."
@@ -75,7 +75,8 @@ def error_info(reason: str, method: str, **metadata: str) -> dict[str, Any]:
 def error_json(
     status: int, message: str | None = None, details: list[dict[str, Any]] | None = None
 ) -> bytes:
-    """Vertex's error body: a one-element JSON *list* (VERTEX_FACTS "Errors": M/H).
+    """Vertex's error body: a one-element JSON *list* (public captures, M/H: e.g. the
+    list-wrapped 429 in continuedev/continue#8967).
 
     e.g. ``[{"error": {"code": 403, "message": "...", "status": "PERMISSION_DENIED"}}]``.
     """
@@ -113,8 +114,9 @@ def html_error_page(status: int, path: str) -> bytes:
     """Google front end's HTML error page ("Error 404 (Not Found)!!1").
 
     Unknown paths on ``*-aiplatform.googleapis.com`` (e.g. ``/v1/.../endpoints/openapi/models``)
-    answer with this page rather than JSON (VERTEX_FACTS.md "Base URLs": M; the routes that
-    exist are those of python-aiplatform's prediction_service ``rest_base.py``).
+    answer with this page rather than JSON (public captures, M: ogx-ai/ogx#3988 shows it
+    for ``.../endpoints/openai/models``; the routes that exist are those of
+    googleapis/python-aiplatform's prediction_service ``rest_base.py``).
     """
     title = _HTML_TITLES.get(status, "Server Error" if status >= 500 else "Error")
     safe_path = path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

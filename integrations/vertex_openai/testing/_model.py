@@ -1,7 +1,8 @@
 """The emulator's deterministic "model" (private).
 
 Pure functions: JSON-schema instance generation, the chat answer rules, Gemini 3 thought
-signature checks, and deterministic embeddings. The HTTP side lives in ``emulator.py``.
+signature checks, and deterministic embeddings. The HTTP side lives in ``_http.py`` and
+``_routes.py``.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ THOUGHT_SIGNATURES_DOC = (
     "https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures"
 )
 
-# Dummy signatures Google documents for histories that never had real ones ([gemini-ts] FAQ,
-# https://ai.google.dev/gemini-api/docs/thought-signatures). Whether
+# Dummy signatures Google documents for histories that never had real ones (docs, H: Gemini
+# API "Thought signatures" FAQ, https://ai.google.dev/gemini-api/docs/thought-signatures;
+# Vertex AI docs "Thought signatures" documents skip_thought_signature_validator). Whether
 # Vertex's OpenAI endpoint honours them is unconfirmed: VertexEmulator.accept_dummy_signatures.
 DUMMY_SIGNATURES = frozenset(
     {"skip_thought_signature_validator", "context_engineering_is_the_way_to_go"}
 )
 
-# reasoning_effort -> thinking budget ([overview], H).
+# reasoning_effort -> thinking budget (docs, H: Vertex AI docs "Using OpenAI libraries with
+# Vertex AI").
 REASONING_BUDGETS: dict[str, int] = {
     "none": 0,
     "minimal": 0,
@@ -151,8 +154,8 @@ def schema_instance(schema: Any, text: str, *, root: Any = None, depth: int = 0)
     example), integers ``1``, numbers ``1.0``, booleans ``true``, arrays one item; ``default``
     and ``const`` win; ``anyOf``/``oneOf`` take the first non-null branch; ``$ref`` into
     ``$defs``/``definitions`` is resolved; ``allOf`` is merged. ``pattern`` is not honoured.
-    Recursion is cut after a few levels (Vertex rejects fully recursive schemas anyway,
-    [overview]).
+    Recursion is cut after a few levels (Vertex rejects fully recursive schemas anyway:
+    docs, H, Vertex AI docs "Using OpenAI libraries with Vertex AI").
     """
     if root is None:
         root = schema
@@ -292,7 +295,8 @@ class ChatPlan:
 
 
 def _google_extras(body: dict[str, Any]) -> dict[str, Any]:
-    # Google extras ride in the body under extra_body.google ([overview] examples, H).
+    # Google extras ride in the body under extra_body.google (docs, H: the examples page of
+    # Vertex AI docs "Using OpenAI libraries with Vertex AI").
     outer = body.get("extra_body")
     google = outer.get("google") if isinstance(outer, dict) else None
     return google if isinstance(google, dict) else {}
@@ -385,8 +389,8 @@ def plan_chat(
     )
     config = thinking_config(body)
     effort = body.get("reasoning_effort")
-    # Only one of reasoning_effort or thinking_config may be given ([overview], H;
-    # the wording is a guess).
+    # Only one of reasoning_effort or thinking_config may be given (docs, H: Vertex AI docs
+    # "Using OpenAI libraries with Vertex AI"; the wording is a guess).
     if config is not None and effort is not None:
         raise ChatError(
             400, "Only one of reasoning_effort or extra_body.google.thinking_config can be set."
@@ -429,7 +433,8 @@ def plan_chat(
         "prompt_tokens": prompt_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
     }
-    # reasoning tokens reported when thinking was configured ([facts] "Response", L).
+    # reasoning tokens reported when thinking was configured (one public capture, L; Google's
+    # MaaS "thinking" page shows usage.completion_tokens_details.reasoning_tokens for Grok).
     if config is not None or effort is not None:
         budget = _cfg(config, "thinking_budget") if config is not None else None
         if config is None and isinstance(effort, str):
@@ -483,7 +488,7 @@ def _one_choice(
             content = _text_answer(body, text)
             if config is not None and _cfg(config, "include_thoughts"):
                 # Thoughts come inline, wrapped in thought_tag_marker when one is given, else
-                # untagged ([overview], H).
+                # untagged (docs, H: Vertex AI docs "Using OpenAI libraries with Vertex AI").
                 thought = f"Thinking about: {text}"
                 marker = _google_extras(body).get("thought_tag_marker")
                 if isinstance(marker, str) and marker:
@@ -504,8 +509,9 @@ def _one_choice(
 
     if gemini3:
         # Gemini 3 signs the first function call of a response (parallel calls: only the first
-        # carries it) and may sign text ([thought-signatures], H; text
-        # signatures [facts] M).
+        # carries it) and may sign text (docs, H: Vertex AI docs "Thought signatures",
+        # https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures;
+        # text signatures: public captures, M, on the Gemini API).
         if tool_calls and "extra_content" not in tool_calls[0]:
             tool_calls[0]["extra_content"] = {"google": {"thought_signature": new_signature()}}
         elif not tool_calls and content and "extra_content" not in message:
@@ -534,7 +540,7 @@ def check_thought_signatures(messages: list[Any], is_valid: Callable[[str], bool
 
     Every assistant message with tool_calls after the last user message must carry the
     signature issued for its first function call, sent back unchanged (Vertex "Thought
-    signatures" doc: strict validation of the current turn; [thought-signatures], H). Signatures on
+    signatures" doc, H: strict validation of the current turn). Signatures on
     later (parallel) calls are checked only when present. Wording: openclaw/openclaw#77925.
     N is the 1-based index among contents (system messages are not contents).
     """

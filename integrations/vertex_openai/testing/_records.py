@@ -1,4 +1,8 @@
-"""Records and scripted-fault structures shared by the emulator modules (private)."""
+"""Data shared by the emulator modules (private): request logs, scripted faults, settings.
+
+A leaf module (standard library only): the state, the OAuth side and the HTTP side all
+import it, and it imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +63,9 @@ class TokenRequest:
 
 
 @dataclass
-class _Fault:
+class Fault:
+    """A scripted Vertex error (``VertexEmulator.fail``)."""
+
     status: int
     remaining: int
     retry_after: float | None
@@ -69,7 +75,9 @@ class _Fault:
 
 
 @dataclass
-class _TokenFault:
+class TokenFault:
+    """A scripted token endpoint error or disconnect (``VertexEmulator.fail_token``)."""
+
     error: str
     status: int
     remaining: int
@@ -78,14 +86,18 @@ class _TokenFault:
 
 
 @dataclass
-class _StreamFault:
+class StreamFault:
+    """A scripted broken stream (``VertexEmulator.cut_stream`` / ``malform_stream``)."""
+
     kind: Literal["cut", "malform"]
     remaining: int
     after_chunks: int = 2
 
 
 @dataclass
-class _Endpoint:
+class Endpoint:
+    """A registered self-deployed endpoint (``VertexEmulator.add_endpoint``)."""
+
     endpoint_id: str
     display_name: str
     location: str
@@ -93,3 +105,27 @@ class _Endpoint:
     dedicated_dns: str | None
     model: str
     create_time: str
+
+
+@dataclass
+class Settings:
+    """The emulator's configuration; ``VertexEmulator`` exposes each field as an attribute.
+
+    Read by the request handlers on every request, so a change applies to the next one.
+    """
+
+    project: str
+    project_number: str
+    token_lifetime: float
+    page_size: int
+    client_email: str
+    oauth_client_id: str = "emulator-client.apps.googleusercontent.com"
+    oauth_client_secret: str = "emulator-client-secret"
+    enforce_project: bool = True
+    known_models: set[str] | None = None
+    accept_dummy_signatures: bool = True
+    always_stream_usage: bool = True
+    embeddings_base64: bool = True
+    accept_token_arrays: bool = False
+    names_with_project_number: bool = False
+    embedding_dimensions: int = 16

@@ -9,58 +9,98 @@ It serves, on 127.0.0.1 only, what a client of Vertex's OpenAI-compatible surfac
 
 Anything else answers Google's HTML 404 page. Answers come from a deterministic model (see
 :class:`VertexEmulator` and ``_model.py``); faults, latency and broken streams can be
-scripted. The HTTP plumbing lives in ``_server.py``, the model in ``_model.py``.
+scripted.
 
-Each copied Vertex behaviour cites its public source in a comment, by these tags, with the
-confidence of the project's fact sheet (VERTEX_FACTS.md: H official, M several reports, L one):
+Layout (no import cycles; each arrow is "imports"):
 
-* [overview] Vertex AI docs, "Using OpenAI libraries with Vertex AI" and its examples and
-  auth pages, https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/overview
-* [maas] Vertex AI docs, "Call open model APIs" (MaaS): response and stream samples.
-* [routes] googleapis/python-aiplatform,
-  ``aiplatform_v1beta1/services/prediction_service/transports/rest_base.py``.
-* [endpoints-ref] REST reference ``projects.locations.endpoints``,
+* ``emulator.py`` (this module, the public face) → ``_state``, ``_http``, ``_oauth``,
+  ``_model``, ``_records``. :class:`VertexEmulator` owns one ``_state.EmulatorState``
+  (settings, logs, scripts, tokens, endpoints) and one ``_http.Server`` bound to it.
+* ``_http.py`` (sockets, parsing, SSE framing) → ``_routes``, ``_oauth``, ``_state``.
+* ``_routes.py`` (route table, Vertex handlers) → ``_state``, ``_model``, ``_errors``.
+* ``_oauth.py`` (token endpoint, JWT check, token store; needs cryptography).
+* ``_state.py`` → ``_oauth`` (token store), ``_model``, ``_records``.
+* ``_model.py``, ``_errors.py``, ``_records.py``, ``_responses.py``: leaves.
+
+Each copied Vertex behaviour cites its public source in a comment, with its confidence:
+"docs" (H: Google's documentation or code), "public captures" (M: several real-world
+reports, named where one is at hand), "assumed" / "guessed" (L or unknown: a switch or a
+neighbour's documented behaviour). The sources:
+
+* Vertex AI docs, "Using OpenAI libraries with Vertex AI" and its examples and auth pages,
+  https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/overview
+* Vertex AI docs, "Call open model APIs" (MaaS): response and stream samples.
+* googleapis/python-aiplatform,
+  ``google/cloud/aiplatform_v1beta1/services/prediction_service/transports/rest_base.py``.
+* REST reference ``projects.locations.endpoints``,
   https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints
-* [thought-signatures] https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures
-  and the captured 400 in openclaw/openclaw#77925.
-* [gemini-ts] Gemini API "Thought signatures" FAQ, https://ai.google.dev/gemini-api/docs/thought-signatures
-* [facts] VERTEX_FACTS.md entries backed by public reports (M/L), section named inline.
+* Vertex AI docs, "Thought signatures",
+  https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures, and the
+  captured 400 in openclaw/openclaw#77925.
+* Gemini API docs, "Thought signatures" (FAQ),
+  https://ai.google.dev/gemini-api/docs/thought-signatures
+* googleapis/google-auth-library-python, ``google/oauth2/service_account.py`` and
+  ``google/oauth2/credentials.py`` (what google-auth sends to a ``token_uri``).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 import pathlib
-import secrets
-import socket
 import threading
-from collections import deque
-from dataclasses import replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ._auth import CLOUD_PLATFORM_SCOPE, TokenStore, signing_key
-from ._model import DUMMY_SIGNATURES, QueuedReply
+from ._http import Server
+from ._model import QueuedReply
+from ._oauth import CLOUD_PLATFORM_SCOPE, signing_key
 from ._records import (
+    Endpoint,
+    Fault,
     RecordedRequest,
+    Settings,
+    StreamFault,
+    TokenFault,
     TokenRequest,
-    _Endpoint,
-    _Fault,
-    _StreamFault,
-    _TokenFault,
 )
-from ._server import _Server
+from ._state import EmulatorState
 
 if TYPE_CHECKING:
     import google.oauth2.credentials
     import google.oauth2.service_account
 
 __all__ = ["RecordedRequest", "TokenRequest", "VertexEmulator"]
+
+_T = TypeVar("_T")
+
+
+class _Setting(Generic[_T]):
+    """A ``VertexEmulator`` attribute stored in its state's :class:`~._records.Settings`.
+
+    Reading and assigning behave as a plain attribute; request handlers see the new value
+    from the next request on.
+    """
+
+    name: str
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Setting[_T]: ...
+    @overload
+    def __get__(self, obj: VertexEmulator, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: VertexEmulator | None, owner: type | None = None) -> _T | _Setting[_T]:
+        if obj is None:
+            return self
+        value: _T = getattr(obj._state.settings, self.name)
+        return value
+
+    def __set__(self, obj: VertexEmulator, value: _T) -> None:
+        setattr(obj._state.settings, self.name, value)
 
 
 class VertexEmulator:
@@ -89,6 +129,22 @@ class VertexEmulator:
     ``names_with_project_number`` (False).
     """
 
+    project = _Setting[str]()
+    project_number = _Setting[str]()
+    token_lifetime = _Setting[float]()
+    page_size = _Setting[int]()
+    enforce_project = _Setting[bool]()
+    known_models = _Setting[set[str] | None]()
+    accept_dummy_signatures = _Setting[bool]()
+    always_stream_usage = _Setting[bool]()
+    embeddings_base64 = _Setting[bool]()
+    accept_token_arrays = _Setting[bool]()
+    names_with_project_number = _Setting[bool]()
+    embedding_dimensions = _Setting[int]()
+    client_email = _Setting[str]()
+    oauth_client_id = _Setting[str]()
+    oauth_client_secret = _Setting[str]()
+
     def __init__(
         self,
         *,
@@ -101,48 +157,29 @@ class VertexEmulator:
     ) -> None:
         self.host = host
         self._port = port
-        self.project = project
-        self.project_number = project_number or str(
-            100000000000 + int(hashlib.sha256(project.encode()).hexdigest(), 16) % 899999999999
+        self._state = EmulatorState(
+            Settings(
+                project=project,
+                project_number=project_number
+                or str(
+                    100000000000
+                    + int(hashlib.sha256(project.encode()).hexdigest(), 16) % 899999999999
+                ),
+                token_lifetime=token_lifetime,
+                page_size=page_size,
+                client_email=f"vertex-emulator@{project}.iam.gserviceaccount.com",
+            )
         )
-        self.token_lifetime = token_lifetime
-        self.page_size = page_size
-        self.enforce_project = True
-        self.known_models: set[str] | None = None
-        self.accept_dummy_signatures = True
-        self.always_stream_usage = True
-        self.embeddings_base64 = True
-        self.accept_token_arrays = False
-        self.names_with_project_number = False
-        self.embedding_dimensions = 16
-        self.client_email = f"vertex-emulator@{project}.iam.gserviceaccount.com"
-        self.oauth_client_id = "emulator-client.apps.googleusercontent.com"
-        self.oauth_client_secret = "emulator-client-secret"
-
-        self._lock = threading.RLock()
-        self._tokens = TokenStore()
-        self._log: list[RecordedRequest] = []
-        self._token_log: list[TokenRequest] = []
-        self._replies: deque[QueuedReply] = deque()
-        self._faults: list[_Fault] = []
-        self._token_faults: list[_TokenFault] = []
-        self._stream_faults: list[_StreamFault] = []
-        self._latency: dict[str, float] = {}
-        self._token_latency = 0.0
-        self._chunk_delay = 0.0
-        self._signatures: set[str] = set()
-        self._endpoints: dict[str, _Endpoint] = {}
-        self._counter = 0
-        self._server: _Server | None = None
+        self._lock = threading.RLock()  # guards the server and its thread
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
 
-    def _bound(self) -> _Server:
+    def _bound(self) -> Server:
         with self._lock:
             if self._server is None:
-                self._server = _Server((self.host, self._port), self)
+                self._server = Server((self.host, self._port), self._state)
                 self._port = self._server.server_address[1]
             return self._server
 
@@ -151,7 +188,7 @@ class VertexEmulator:
         server = self._bound()
         with self._lock:
             if self._thread is None:
-                self._stopping.clear()
+                self._state.mark_running()
                 self._thread = threading.Thread(
                     target=server.serve_forever,
                     kwargs={"poll_interval": 0.05},
@@ -166,16 +203,12 @@ class VertexEmulator:
         with self._lock:
             server, thread = self._server, self._thread
             self._server, self._thread = None, None
-        self._stopping.set()
+        self._state.mark_stopping()
         if server is None:
             return
         if thread is not None:
             server.shutdown()
-        with server.conn_lock:
-            connections = list(server.open_connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+        server.drop_connections()
         server.server_close()
         if thread is not None:
             thread.join(timeout=5)
@@ -275,14 +308,16 @@ class VertexEmulator:
     def authorized_user_info(self, *, quota_project_id: str | None = None) -> dict[str, str]:
         """An ``authorized_user`` JSON dict (gcloud ADC style) with a fresh refresh token.
 
-        google-auth ignores its ``token_uri`` when loading it (VERTEX_FACTS "Auth"): use
+        google-auth ignores its ``token_uri`` when loading it
+        (googleapis/google-auth-library-python, ``google/oauth2/credentials.py``:
+        ``from_authorized_user_info`` always sets Google's token URL): use
         :meth:`authorized_user_credentials` or ``with_token_uri(emulator.token_uri)``.
         """
         info = {
             "type": "authorized_user",
             "client_id": self.oauth_client_id,
             "client_secret": self.oauth_client_secret,
-            "refresh_token": self._tokens.issue_refresh_token(self.oauth_client_id),
+            "refresh_token": self._state.issue_refresh_token(self.oauth_client_id),
             "token_uri": self.token_uri,
             "universe_domain": "googleapis.com",
         }
@@ -305,35 +340,31 @@ class VertexEmulator:
 
     def issue_token(self, lifetime: float | None = None) -> str:
         """Mint a valid access token directly (like ``gcloud auth print-access-token``)."""
-        return self._tokens.issue(self.token_lifetime if lifetime is None else lifetime)
+        return self._state.issue_token(lifetime)
 
     def revoke(self, token: str | None = None) -> None:
         """Revoke one access (or refresh) token, or every access token issued so far."""
-        self._tokens.revoke(token)
+        self._state.revoke(token)
 
     def token_valid(self, token: str) -> bool:
         """Whether the emulator would accept ``token`` now."""
-        return self._tokens.check(token)
+        return self._state.check_token(token)
 
     # ------------------------------------------------------------------ logs
 
     @property
     def requests(self) -> list[RecordedRequest]:
         """Vertex API requests received, in order of arrival (a copy)."""
-        with self._lock:
-            return list(self._log)
+        return self._state.requests()
 
     @property
     def token_requests(self) -> list[TokenRequest]:
         """Token endpoint hits, in order (a copy)."""
-        with self._lock:
-            return list(self._token_log)
+        return self._state.token_requests()
 
     def clear_log(self) -> None:
         """Forget recorded requests and token requests."""
-        with self._lock:
-            self._log.clear()
-            self._token_log.clear()
+        self._state.clear_log()
 
     # ------------------------------------------------------------------ scripting
 
@@ -355,10 +386,9 @@ class VertexEmulator:
         computed ones. ``raw``: a full response JSON sent as is; for a streamed request a dict
         is sent as one ``data:`` event and a list as one event per item, then ``[DONE]``.
         """
-        with self._lock:
-            self._replies.append(
-                QueuedReply(content, tool_calls, extra_content, usage, raw, finish_reason)
-            )
+        self._state.add_reply(
+            QueuedReply(content, tool_calls, extra_content, usage, raw, finish_reason)
+        )
 
     def fail(
         self,
@@ -378,8 +408,7 @@ class VertexEmulator:
         """
         if route not in ("chat", "embeddings", "endpoints", "any"):
             raise ValueError(f"unknown route {route!r}")
-        with self._lock:
-            self._faults.append(_Fault(status, times, retry_after, message, route, html))
+        self._state.add_fault(Fault(status, times, retry_after, message, route, html))
 
     def fail_token(
         self,
@@ -391,36 +420,27 @@ class VertexEmulator:
         description: str | None = None,
     ) -> None:
         """The next ``times`` token requests get an OAuth error (or a dropped connection)."""
-        with self._lock:
-            self._token_faults.append(_TokenFault(error, status, times, disconnect, description))
+        self._state.add_token_fault(TokenFault(error, status, times, disconnect, description))
 
     def set_latency(self, seconds: float, *, route: str = "any") -> None:
         """Delay before answering Vertex requests (a route-specific value beats ``any``)."""
-        with self._lock:
-            if seconds <= 0:
-                self._latency.pop(route, None)
-            else:
-                self._latency[route] = seconds
+        self._state.set_latency(route, seconds)
 
     def set_token_latency(self, seconds: float) -> None:
         """Delay before answering token requests (large = a hanging token endpoint)."""
-        with self._lock:
-            self._token_latency = max(0.0, seconds)
+        self._state.set_token_latency(seconds)
 
     def set_chunk_delay(self, seconds: float) -> None:
         """Pause between streamed events."""
-        with self._lock:
-            self._chunk_delay = max(0.0, seconds)
+        self._state.set_chunk_delay(seconds)
 
     def cut_stream(self, *, after_chunks: int = 2, times: int = 1) -> None:
         """The next streamed response drops the TCP connection after ``after_chunks`` events."""
-        with self._lock:
-            self._stream_faults.append(_StreamFault("cut", times, after_chunks))
+        self._state.add_stream_fault(StreamFault("cut", times, after_chunks))
 
     def malform_stream(self, *, times: int = 1) -> None:
         """The next streamed response contains a ``data:`` line that is not JSON."""
-        with self._lock:
-            self._stream_faults.append(_StreamFault("malform", times))
+        self._state.add_stream_fault(StreamFault("malform", times))
 
     def add_endpoint(
         self,
@@ -449,8 +469,8 @@ class VertexEmulator:
                 }
             ]
         now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        with self._lock:
-            self._endpoints[endpoint_id] = _Endpoint(
+        self._state.add_endpoint(
+            Endpoint(
                 endpoint_id,
                 display_name if display_name is not None else endpoint_id,
                 location,
@@ -459,108 +479,8 @@ class VertexEmulator:
                 model,
                 now,
             )
+        )
 
     def reset(self) -> None:
         """Clear queued replies, faults, latencies and logs (issued tokens stay valid)."""
-        with self._lock:
-            self._replies.clear()
-            self._faults.clear()
-            self._token_faults.clear()
-            self._stream_faults.clear()
-            self._latency.clear()
-            self._token_latency = 0.0
-            self._chunk_delay = 0.0
-            self._log.clear()
-            self._token_log.clear()
-
-    # ------------------------------------------------------------------ internals (locked)
-
-    def _next(self) -> int:
-        with self._lock:
-            self._counter += 1
-            return self._counter
-
-    def _new_call_id(self) -> str:
-        return f"call_{self._next()}"
-
-    def _new_signature(self) -> str:
-        signature = base64.b64encode(secrets.token_bytes(48)).decode()
-        with self._lock:
-            self._signatures.add(signature)
-        return signature
-
-    def _signature_ok(self, signature: str) -> bool:
-        with self._lock:
-            if signature in self._signatures:
-                return True
-        return self.accept_dummy_signatures and signature in DUMMY_SIGNATURES
-
-    def _take_fault(self, route: str) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.route in ("any", route):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
-    def _take_token_fault(self) -> _TokenFault | None:
-        with self._lock:
-            if not self._token_faults:
-                return None
-            fault = self._token_faults[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self._token_faults.pop(0)
-            return fault
-
-    def _take_stream_fault(self) -> _StreamFault | None:
-        with self._lock:
-            if not self._stream_faults:
-                return None
-            fault = self._stream_faults[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self._stream_faults.pop(0)
-            return fault
-
-    def _latency_for(self, route: str) -> float:
-        with self._lock:
-            return self._latency.get(route, self._latency.get("any", 0.0))
-
-    def _record(self, entry: RecordedRequest) -> None:
-        with self._lock:
-            self._log.append(entry)
-
-    def _finish(self, entry: RecordedRequest, status: int) -> None:
-        with self._lock:
-            for i in range(len(self._log) - 1, -1, -1):  # the newest entries are the likeliest
-                if self._log[i] is entry:
-                    self._log[i] = replace(entry, status=status)
-                    return
-
-    def _record_token(self, entry: TokenRequest) -> None:
-        with self._lock:
-            self._token_log.append(entry)
-
-    def _pop_reply(self) -> QueuedReply | None:
-        with self._lock:
-            return self._replies.popleft() if self._replies else None
-
-    def _push_back_reply(self, reply: QueuedReply) -> None:
-        with self._lock:
-            self._replies.appendleft(reply)
-
-    def _endpoint(self, endpoint_id: str) -> _Endpoint | None:
-        with self._lock:
-            return self._endpoints.get(endpoint_id)
-
-    def _endpoints_in(self, location: str) -> list[_Endpoint]:
-        with self._lock:
-            return [e for e in self._endpoints.values() if e.location == location]
-
-    def _sleep(self, seconds: float) -> None:
-        """Wait (latency scripts); a stop() in the meantime aborts the exchange."""
-        if seconds > 0 and self._stopping.wait(seconds):
-            raise ConnectionAbortedError("emulator stopped")
+        self._state.reset()

@@ -1,0 +1,442 @@
+"""The emulator's routes (private): which Vertex paths exist and how each one answers.
+
+Every handler is a function of the :class:`~._state.EmulatorState` and the parsed request
+(a :class:`~._records.RecordedRequest`) that returns a ``_responses`` value; the socket work
+is ``_http.py``'s. Imports the state, the model and the error bodies, never the HTTP layer
+or ``emulator.py``.
+
+Routes (googleapis/python-aiplatform,
+``google/cloud/aiplatform_v1beta1/services/prediction_service/transports/rest_base.py``):
+``POST .../endpoints/*/chat/completions`` and ``.../endpoints/openapi/embeddings`` (Invoke);
+the listing is ``EndpointService.ListEndpoints``. Vertex documents ``/embeddings`` on
+``endpoints/openapi`` only; the emulator also serves it on self-deployed endpoints (an
+embedding model deployed from Model Garden behind vLLM answers the OpenAI route there),
+which is assumed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import json
+import re
+import secrets
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from . import _errors
+from ._model import (
+    ChatError,
+    ChatPlan,
+    check_thought_signatures,
+    embedding_vector,
+    plan_chat,
+    split_words,
+    word_count,
+)
+from ._records import RecordedRequest
+from ._responses import (
+    Reply,
+    Response,
+    StreamResponse,
+    error_response,
+    html_response,
+    json_response,
+)
+from ._state import EmulatorState
+
+_API_PATH = re.compile(
+    r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+    r"/endpoints(?:/(?P<endpoint>[^/:]+)/(?P<action>chat/completions|embeddings))?$"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request path names: the route and the resource path's parts."""
+
+    route: str  # "chat" | "embeddings" | "endpoints" | "unknown"
+    api_version: str | None = None
+    project: str | None = None
+    location: str | None = None
+    endpoint_id: str | None = None
+
+
+def resolve(method: str, path: str) -> Target:
+    """The route table: (method, path without query) -> :class:`Target`."""
+    match = _API_PATH.match(path)
+    if match is None:
+        return Target("unknown")
+    route = "unknown"
+    if match["endpoint"] is None and method == "GET":
+        route = "endpoints"
+    elif match["endpoint"] is not None and method == "POST":
+        route = "chat" if match["action"] == "chat/completions" else "embeddings"
+    return Target(
+        route,
+        match["version"],
+        unquote(match["project"]),
+        unquote(match["location"]),
+        unquote(match["endpoint"]) if match["endpoint"] else None,
+    )
+
+
+# Google's RPC names, reported in ErrorInfo.metadata.method.
+_RPC_METHODS: dict[str, tuple[str, str]] = {
+    "chat": ("PredictionService", "ChatCompletions"),
+    "embeddings": ("PredictionService", "Invoke"),
+    "endpoints": ("EndpointService", "ListEndpoints"),
+}
+
+
+def answer(state: EmulatorState, entry: RecordedRequest) -> Reply:
+    """Answer a Vertex API request: auth, scripted faults, project, then the route."""
+    if entry.route == "unknown":
+        # No such route (e.g. /models; python-aiplatform's rest_base.py has none): Google's
+        # HTML 404 page (public captures, M: a curl of .../endpoints/openai/models in
+        # ogx-ai/ogx#3988).
+        return html_response(404, entry.path)
+    state.sleep(state.latency_for(entry.route))
+    settings = state.settings
+
+    service, method_name = _RPC_METHODS[entry.route]
+    rpc = f"google.cloud.aiplatform.{entry.api_version}.{service}.{method_name}"
+    if entry.token is None or not state.check_token(entry.token):
+        # 401 UNAUTHENTICATED, reason ACCESS_TOKEN_TYPE_UNSUPPORTED for a bad/expired token
+        # (public captures, M); CREDENTIALS_MISSING when none is sent (the standard Google
+        # front end answer, captured for aiplatform in heshengtao/super-agent-party#279).
+        missing = entry.token is None
+        return error_response(
+            401,
+            _errors.MISSING_CREDENTIALS_MESSAGE if missing else _errors.INVALID_CREDENTIALS_MESSAGE,
+            [
+                _errors.error_info(
+                    "CREDENTIALS_MISSING" if missing else "ACCESS_TOKEN_TYPE_UNSUPPORTED", rpc
+                )
+            ],
+            headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+        )
+
+    fault = state.take_fault(entry.route)
+    if fault is not None:
+        headers: dict[str, str] = {}
+        if fault.retry_after is not None:
+            value = fault.retry_after
+            headers["Retry-After"] = str(int(value)) if value == int(value) else str(value)
+        if fault.html:
+            return html_response(fault.status, entry.path, headers)
+        return error_response(fault.status, fault.message, headers=headers)
+
+    project, location = entry.project or "", entry.location or ""
+    if settings.enforce_project and project not in (settings.project, settings.project_number):
+        # 403 PERMISSION_DENIED, "Permission '...' denied on resource ... (or it may not
+        # exist)." with reason IAM_PERMISSION_DENIED (public captures, M/H).
+        permission = "aiplatform.endpoints." + ("list" if entry.route == "endpoints" else "predict")
+        resource = f"//aiplatform.googleapis.com/projects/{project}/locations/{location}"
+        if entry.endpoint_id is not None:
+            resource += f"/endpoints/{entry.endpoint_id}"
+        return error_response(
+            403,
+            f"Permission '{permission}' denied on resource '{resource}' (or it may not exist).",
+            [
+                _errors.error_info(
+                    "IAM_PERMISSION_DENIED", rpc, permission=permission, resource=resource[2:]
+                )
+            ],
+        )
+
+    if entry.route == "endpoints":
+        return list_endpoints(state, entry)
+
+    endpoint = None
+    if entry.endpoint_id != "openapi":
+        endpoint = state.endpoint(entry.endpoint_id or "")
+        if endpoint is None or endpoint.location != location:
+            # Guessed wording; 404 list-wrapped like other unknown resources (public captures
+            # of the unknown-publisher-model 404, M).
+            return error_response(
+                404,
+                f"Endpoint `projects/{project}/locations/{location}/endpoints/"
+                f"{entry.endpoint_id}` not found.",
+            )
+
+    if not isinstance(entry.body, dict):
+        return error_response(400, "Invalid JSON payload received. Unexpected token.")
+    body: dict[str, Any] = entry.body
+
+    model: str
+    if endpoint is not None:
+        # Self-deployed endpoints ignore the model field (docs, H: Vertex AI docs "Using
+        # OpenAI libraries with Vertex AI" samples omit it or pass "").
+        model = endpoint.model
+    else:
+        sent = body.get("model")
+        model = sent if isinstance(sent, str) else ""
+        error = _check_model(state, model, project, location)
+        if error is not None:
+            return error
+    handler: Callable[[EmulatorState, dict[str, Any], str, bool], Reply] = _ROUTE_HANDLERS[
+        entry.route
+    ]
+    try:
+        return handler(state, body, model, endpoint is None and "gemini-3" in model)
+    except ChatError as exc:
+        return error_response(exc.status, exc.message)
+
+
+def _check_model(state: EmulatorState, model: str, project: str, location: str) -> Reply | None:
+    publisher, _, name = model.partition("/")
+    if not publisher or not name:
+        # publisher/model is required on openapi (docs, H: Vertex AI docs "Using OpenAI
+        # libraries with Vertex AI"); the 400 text comes from public captures (M).
+        return error_response(
+            400, "Malformed publisher model name: expected format '<publisher>/<model>'"
+        )
+    known = state.settings.known_models
+    if known is not None and model not in known:
+        # Unknown publisher model: 404, list-wrapped (public captures, M); the wording is
+        # Vertex's "Publisher Model ... was not found" text, as relayed in truefoundry/models#946.
+        return error_response(
+            404,
+            f"Publisher Model `projects/{project}/locations/{location}/publishers/{publisher}"
+            f"/models/{name}` was not found or your project does not have access to it. "
+            "Please ensure you are using a valid model version. For more information, see: "
+            "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions",
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- chat
+
+
+def _response_id() -> str:
+    # Vertex chat ids look like "2025-06-11|10:00:00.292195-07|9.7.144.202|-123456789"
+    # (docs, H: Vertex AI docs "Call open model APIs" (MaaS) response samples).
+    now = _dt.datetime.now().astimezone()
+    offset = now.utcoffset() or _dt.timedelta()
+    hours = int(offset.total_seconds() // 3600)
+    return f"{now:%Y-%m-%d|%H:%M:%S.%f}{hours:+03d}|127.0.0.1|-{secrets.randbelow(10**9) + 10**8}"
+
+
+def chat(state: EmulatorState, body: dict[str, Any], model: str, gemini3: bool) -> Reply:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ChatError(400, "Invalid request: messages must be a non-empty list.")
+    if gemini3:
+        problem = check_thought_signatures(messages, state.signature_ok)
+        if problem is not None:
+            raise ChatError(400, problem)
+    queued = state.pop_reply()
+    stream = body.get("stream") is True
+    if queued is not None and queued.raw is not None:
+        if stream:
+            events = queued.raw if isinstance(queued.raw, list) else [queued.raw]
+            return StreamResponse(
+                [json.dumps(e) for e in events], state.take_stream_fault(), state.chunk_delay()
+            )
+        return json_response(200, queued.raw)
+    try:
+        plan = plan_chat(
+            body,
+            gemini3=gemini3,
+            queued=queued,
+            new_call_id=state.new_call_id,
+            new_signature=state.new_signature,
+        )
+    except ChatError:
+        if queued is not None:
+            state.push_back_reply(queued)
+        raise
+    response_id, created = _response_id(), int(time.time())
+    if stream:
+        return _stream_chat(state, plan, body, model, response_id, created)
+    # Unary shape per Vertex AI docs "Call open model APIs" (MaaS) response sample (docs, H).
+    payload = {
+        "choices": [
+            {
+                "finish_reason": choice["finish_reason"],
+                "index": index,
+                "logprobs": None,
+                "message": choice["message"],
+            }
+            for index, choice in enumerate(plan.choices)
+        ],
+        "created": created,
+        "id": response_id,
+        "model": model,
+        "object": "chat.completion",
+        "system_fingerprint": "",
+        "usage": plan.usage,
+    }
+    return json_response(200, payload)
+
+
+def _stream_chat(
+    state: EmulatorState,
+    plan: ChatPlan,
+    body: dict[str, Any],
+    model: str,
+    response_id: str,
+    created: int,
+) -> StreamResponse:
+    def chunk(choices: list[dict[str, Any]], usage: dict[str, Any] | None = None) -> str:
+        payload: dict[str, Any] = {
+            "choices": choices,
+            "created": created,
+            "id": response_id,
+            "model": model,
+            "object": "chat.completion.chunk",
+            "system_fingerprint": "",
+        }
+        if usage is not None:
+            payload["usage"] = usage
+        return json.dumps(payload)
+
+    def delta(index: int, content: dict[str, Any]) -> dict[str, Any]:
+        return {"delta": content, "finish_reason": None, "index": index, "logprobs": None}
+
+    events: list[str] = []
+    for index, choice in enumerate(plan.choices):
+        message = choice["message"]
+        extra = message.get("extra_content")
+        text = message.get("content") or ""
+        first: dict[str, Any] = {"role": "assistant", "content": ""}
+        if extra is not None and not text:
+            first["extra_content"] = extra
+        events.append(chunk([delta(index, first)]))
+        for n, piece in enumerate(split_words(text)):
+            part: dict[str, Any] = {"content": piece}
+            if n == 0 and extra is not None:
+                # A message-level extra_content rides on the first content delta.
+                part["extra_content"] = extra
+            events.append(chunk([delta(index, part)]))
+        for position, call in enumerate(message.get("tool_calls") or []):
+            # Whole tool call in one delta, with its extra_content (public captures, M, on
+            # the Gemini API's OpenAI surface, e.g. issues in noho/dayu-agent and
+            # open-webui/open-webui; unconfirmed on Vertex; index kept for OpenAI clients).
+            events.append(chunk([delta(index, {"tool_calls": [{"index": position, **call}]})]))
+    # usage on the last chunk, sent even without stream_options (docs, H: Vertex AI docs
+    # "Call open model APIs" (MaaS) stream sample; unconfirmed for Gemini);
+    # always_stream_usage=False sends it only when include_usage is asked.
+    options = body.get("stream_options")
+    wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+    last_choices = [
+        {"delta": {}, "finish_reason": c["finish_reason"], "index": i, "logprobs": None}
+        for i, c in enumerate(plan.choices)
+    ]
+    send_usage = state.settings.always_stream_usage or wants_usage
+    events.append(chunk(last_choices, plan.usage if send_usage else None))
+    return StreamResponse(events, state.take_stream_fault(), state.chunk_delay())
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+def _is_token_array(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(t, int) and not isinstance(t, bool) for t in value)
+    )
+
+
+def embeddings(state: EmulatorState, body: dict[str, Any], model: str, gemini3: bool) -> Reply:
+    settings = state.settings
+    raw_input = body.get("input")
+    items: list[Any]
+    if isinstance(raw_input, str) or _is_token_array(raw_input):
+        items = [raw_input]
+    elif isinstance(raw_input, list):
+        items = raw_input
+    else:
+        items = []
+    texts: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            texts.append(item)
+        elif settings.accept_token_arrays and _is_token_array(item):
+            texts.append(" ".join(map(str, item)))
+        else:
+            texts = []
+            break
+    if not texts:
+        # Whether Vertex takes token-id arrays is unknown (assumed: rejected unless
+        # accept_token_arrays); the wording is a guess.
+        raise ChatError(400, "Invalid input: expected a string or a list of strings.")
+    dims = body.get("dimensions", settings.embedding_dimensions)
+    if dims is None:
+        dims = settings.embedding_dimensions
+    if not isinstance(dims, int) or isinstance(dims, bool) or dims < 1:
+        raise ChatError(400, f"Invalid value for dimensions: {dims!r}.")
+    # base64 = float32 little-endian, as OpenAI does. Vertex's support for
+    # encoding_format is unconfirmed: embeddings_base64=False ignores it (floats always).
+    as_base64 = settings.embeddings_base64 and body.get("encoding_format") == "base64"
+    data = []
+    for index, text in enumerate(texts):
+        vector = embedding_vector(text, dims)
+        value: Any = (
+            base64.b64encode(struct.pack(f"<{dims}f", *vector)).decode() if as_base64 else vector
+        )
+        data.append({"embedding": value, "index": index, "object": "embedding"})
+    tokens = sum(word_count(t) for t in texts)
+    return json_response(
+        200,
+        {
+            "data": data,
+            "model": model,
+            "object": "list",
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        },
+    )
+
+
+_ROUTE_HANDLERS: dict[str, Callable[[EmulatorState, dict[str, Any], str, bool], Reply]] = {
+    "chat": chat,
+    "embeddings": embeddings,
+}
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+def list_endpoints(state: EmulatorState, entry: RecordedRequest) -> Response:
+    settings = state.settings
+    project, location = entry.project or "", entry.location or ""
+    try:
+        size = int(entry.query.get("pageSize") or 0)
+        token = entry.query.get("pageToken") or ""
+        offset = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    except ValueError:
+        return error_response(400, "Invalid page token or page size.")  # assumed wording
+    if size <= 0:
+        size = settings.page_size
+    endpoints = state.endpoints_in(location)
+    page = endpoints[offset : offset + size]
+    name_project = settings.project_number if settings.names_with_project_number else project
+    items = []
+    for ep in page:
+        # Resource fields per the REST reference `projects.locations.endpoints` (docs, H,
+        # https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints);
+        # dedicatedEndpointDns has no scheme (same page).
+        item: dict[str, Any] = {
+            "name": f"projects/{name_project}/locations/{ep.location}/endpoints/{ep.endpoint_id}",
+            "displayName": ep.display_name,
+            "deployedModels": ep.deployed_models,
+            "createTime": ep.create_time,
+            "updateTime": ep.create_time,
+        }
+        if ep.dedicated_dns:
+            item["dedicatedEndpointEnabled"] = True
+            item["dedicatedEndpointDns"] = ep.dedicated_dns
+        items.append(item)
+    # Proto3 JSON omits empty repeated fields and empty strings: an empty listing is {}.
+    payload: dict[str, Any] = {}
+    if items:
+        payload["endpoints"] = items
+    if offset + size < len(endpoints):
+        payload["nextPageToken"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+    return json_response(200, payload)
