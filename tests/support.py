@@ -1,7 +1,8 @@
 """Helpers shared by every test directory: our classes aimed at the offline emulator.
 
 Importable from any test module as ``from support import ...`` (``pythonpath = ["tests"]`` in
-pyproject.toml). The framework factories are fixtures in ``tests/conftest.py``.
+pyproject.toml). The framework factories are fixtures in ``tests/langchain/conftest.py`` and
+``tests/llama_index/conftest.py``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ import functools
 import ssl
 import threading
 import urllib.request
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import google.auth.credentials
 import httpx
@@ -196,45 +195,57 @@ class VertexConnection:
         """An ``openai.OpenAI`` on this connection (kwargs: timeout, max_retries, ...).
 
         Nothing of OpenAI's environment (``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``,
-        ``OPENAI_CUSTOM_HEADERS``, ...) reaches Google (see :func:`_without_openai_environment`).
+        ``OPENAI_CUSTOM_HEADERS``, ...) reaches Google, from this client or from its copies
+        (``with_options``).
         """
-        client = openai.OpenAI(
+        return _OpenAI(
             api_key=PLACEHOLDER_API_KEY,
             base_url=self.base_url,
             http_client=self.http_client(),
             **kwargs,
         )
-        return _without_openai_environment(client, kwargs)
 
     def async_openai_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` on this connection (see :meth:`openai_client`)."""
-        client = openai.AsyncOpenAI(
+        return _AsyncOpenAI(
             api_key=PLACEHOLDER_API_KEY,
             base_url=self.base_url,
             http_client=self.async_http_client(),
             **kwargs,
         )
-        return _without_openai_environment(client, kwargs)
 
 
-# What the openai SDK fills in from OPENAI_* variables when the argument is not given
-# (openai/_client.py in 1.x and 2.x, openai/lib/_client_auth.py in 3.x): OPENAI_ORG_ID and
-# OPENAI_PROJECT_ID become the OpenAI-Organization / OpenAI-Project headers of every request,
-# OPENAI_ADMIN_KEY an Authorization fallback, OPENAI_CUSTOM_HEADERS extra headers. Base URL
-# and api_key are always given explicitly.
+# What the openai SDK fills in from OPENAI_* variables when an argument is None (its client's
+# __init__: openai/_client.py in 1.x and 2.x, openai/lib/_client_auth.py in 3.x): OPENAI_ORG_ID
+# and OPENAI_PROJECT_ID become the OpenAI-Organization / OpenAI-Project headers of every
+# request, OPENAI_ADMIN_KEY an Authorization fallback, OPENAI_CUSTOM_HEADERS extra headers.
+# Base URL and api_key are always given explicitly.
 _OPENAI_ENV_ATTRIBUTES = ("organization", "project", "admin_api_key", "webhook_secret")
 
-_Client = TypeVar("_Client", openai.OpenAI, openai.AsyncOpenAI)
 
-
-def _without_openai_environment(client: _Client, given: Mapping[str, Any]) -> _Client:
-    """``client`` with what it took from OpenAI's environment dropped (arguments kept)."""
+def _drop_openai_environment(client: openai.OpenAI | openai.AsyncOpenAI, given: Any) -> None:
+    """Undo what ``client.__init__`` took from OpenAI's environment; keep the arguments."""
     for name in _OPENAI_ENV_ATTRIBUTES:
-        if name not in given and getattr(client, name, None) is not None:
+        if given.get(name) is None and getattr(client, name, None) is not None:
             setattr(client, name, None)
     # The SDK merged OPENAI_CUSTOM_HEADERS into its custom headers: keep only the caller's.
     client._custom_headers = dict(given.get("default_headers") or {})
-    return client
+
+
+class _OpenAI(openai.OpenAI):
+    """``openai.OpenAI`` that ignores OpenAI's environment (copies are built by __init__ too)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        _drop_openai_environment(self, kwargs)
+
+
+class _AsyncOpenAI(openai.AsyncOpenAI):
+    """``openai.AsyncOpenAI`` that ignores OpenAI's environment."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        _drop_openai_environment(self, kwargs)
 
 
 def openai_client(

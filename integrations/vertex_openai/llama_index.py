@@ -109,14 +109,28 @@ class _VertexLlamaIndex:
             "default_headers": self.default_headers,
         }
 
+    def _get_credential_kwargs(self: Any, is_async: bool = False) -> dict[str, Any]:
+        """For any LlamaIndex path that builds its own client: the connection's signed one."""
+        connection = self.connection
+        return {
+            "api_key": PLACEHOLDER_API_KEY,
+            "base_url": connection.base_url,
+            "http_client": connection.async_http_client() if is_async else connection.http_client(),
+            **self._client_options(),
+        }
+
     def _get_client(self: Any) -> Any:
         """The openai client on the connection (the hook LlamaIndex's classes call)."""
+        if not self.reuse_client:
+            return self.connection.openai_client(**self._client_options())
         if self._client is None:
             self._client = self.connection.openai_client(**self._client_options())
         return self._client
 
     def _get_aclient(self: Any) -> Any:
         """The async openai client on the connection."""
+        if not self.reuse_client:
+            return self.connection.async_openai_client(**self._client_options())
         if self._aclient is None:
             self._aclient = self.connection.async_openai_client(**self._client_options())
         return self._aclient

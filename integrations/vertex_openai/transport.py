@@ -2,8 +2,9 @@
 
 :class:`VertexTransport` / :class:`AsyncVertexTransport` wrap httpx's transports:
 
-* Vertex may send error bodies as a one-element JSON list ``[{"error": {...}}]`` (seen in
-  users' captures of the OpenAI-compatible endpoint; see ``docs/wire.md``) or as a plain
+* Vertex may send error bodies as a one-element JSON list ``[{"error": {...}}]`` (users'
+  captures of the OpenAI-compatible endpoint, e.g. continuedev/continue#8967,
+  google-gemini/gemini-cli#14811) or as a plain
   ``{"error": {...}}`` (Google's API error model, https://cloud.google.com/apis/design/errors);
   the openai SDK expects ``{"error": {...}}`` (openai 3.x otherwise shows only "Error code:
   400"). They rewrite it so the exception carries Vertex's status and message.
@@ -47,7 +48,7 @@ _STATUS_NAMES = {
     429: "RESOURCE_EXHAUSTED",
     499: "CANCELLED",
     500: "INTERNAL",
-    501: "NOT_IMPLEMENTED",
+    501: "UNIMPLEMENTED",
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }

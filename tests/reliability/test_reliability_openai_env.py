@@ -64,13 +64,28 @@ def test_plain_clients(vertex_emulator: VertexEmulator, openai_env: None) -> Non
     )
     assert answer.choices[0].message.content == "You said: hi"
     assert emu.requests[-1].headers["x-mine"] == "kept"  # the caller's own headers stay
+    # Copies are built anew by the SDK (which reads the environment again); an explicit None
+    # means "none", not "from the environment".
+    copy = client.with_options(timeout=30, default_headers={"X-Also": "kept"})
+    copy.chat.completions.create(model="google/gemini-2.5-flash", messages=[user_message()])
+    assert emu.requests[-1].headers["x-mine"] == emu.requests[-1].headers["x-also"] == "kept"
+    explicit = vertex_openai.openai_client(**target(emu), organization=None)
+    explicit.chat.completions.create(model="google/gemini-2.5-flash", messages=[user_message()])
+    assert len(emu.requests) == 3
     assert_nothing_of_openai(emu, emu.requests)
+
+
+def user_message() -> Any:
+    return {"role": "user", "content": "again"}
 
 
 async def test_async_plain_client(vertex_emulator: VertexEmulator, openai_env: None) -> None:
     emu = vertex_emulator
     client = vertex_openai.async_openai_client(**target(emu))
     await client.embeddings.create(model="google/gemini-embedding-001", input=["a"])
+    await client.with_options(max_retries=1).embeddings.create(
+        model="google/gemini-embedding-001", input=["b"]
+    )
     assert_nothing_of_openai(emu, emu.requests)
 
 

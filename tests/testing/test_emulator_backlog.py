@@ -22,6 +22,15 @@ BURSTS = 3
 BURST_SIZE = 200
 
 
+def _kernel_backlog_cap() -> int | None:
+    """Linux caps every listen backlog at net.core.somaxconn (128 before Linux 5.4)."""
+    try:
+        with open("/proc/sys/net/core/somaxconn") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
 def test_listen_backlog_is_sized_for_bursts() -> None:
     from vertex_openai.testing._http import Server
 
@@ -30,6 +39,9 @@ def test_listen_backlog_is_sized_for_bursts() -> None:
 
 
 def test_three_bursts_of_200_concurrent_connects(vertex_emulator: VertexEmulator) -> None:
+    cap = _kernel_backlog_cap()
+    if cap is None or cap < BURST_SIZE:
+        pytest.skip(f"the kernel caps listen backlogs at {cap} (net.core.somaxconn), below a burst")
     emu = vertex_emulator
     token = emu.issue_token()
     path = f"/v1/projects/{emu.project}/locations/us-central1/endpoints"

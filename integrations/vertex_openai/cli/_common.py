@@ -170,7 +170,8 @@ def emulator_class() -> type[VertexEmulator]:
         from ..testing import VertexEmulator
     except ImportError as exc:
         raise CliError(
-            f"the emulator needs the package {exc.name or '?'!r}: pip install cryptography"
+            f"the emulator needs the package {exc.name or '?'!r}: "
+            'pip install "vertex-openai[testing]"'
         ) from exc
     return VertexEmulator
 
