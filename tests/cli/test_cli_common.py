@@ -109,10 +109,20 @@ def test_bad_flags_reported_before_credentials(
     assert "Traceback" not in err
 
 
-@pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed")
-def test_console_script_chat_emulator() -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(
+            [str(SCRIPT)],
+            id="console-script",
+            marks=pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed"),
+        ),
+        pytest.param([sys.executable, "-m", "vertex_openai.cli"], id="python-m"),
+    ],
+)
+def test_chat_emulator_from_a_shell(command: list[str]) -> None:
     result = subprocess.run(
-        [str(SCRIPT), "chat", "--emulator", QUESTION],
+        [*command, "chat", "--emulator", QUESTION],
         capture_output=True,
         text=True,
         timeout=90,
@@ -133,16 +143,3 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
         assert capsys.readouterr().out.startswith(f"usage: vertex-openai {command} ")
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == "vertex-openai 0.1.0\n"
-
-
-def test_python_dash_m() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "vertex_openai.cli", "chat", "--emulator", QUESTION],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env=script_env(),
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == ANSWER + "\n"
-    assert result.stderr == ""
