@@ -311,7 +311,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
                 "endpoint serves Chat Completions only"
             )
         self.use_responses_api = False
-        responses_only = [name for name in _RESPONSES_ONLY if getattr(self, name)]
+        responses_only = [name for name in _RESPONSES_ONLY if getattr(self, name, None)]
         if responses_only:
             raise ValueError(
                 f"{', '.join(responses_only)}: Responses API parameters; Vertex AI serves Chat "
