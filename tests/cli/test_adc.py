@@ -169,6 +169,15 @@ def metadata_server(
     thread.start()
     monkeypatch.delenv("NO_GCE_CHECK")
     monkeypatch.setenv("GCE_METADATA_IP", f"127.0.0.1:{server.server_address[1]}")
+    # Older google-auth (2.36, our floor) reads GCE_METADATA_IP once, when _metadata is imported
+    # (module constant _METADATA_IP_ROOT); newer versions read it per request. Give the old
+    # constant the value that import would have computed from this environment.
+    from google.auth.compute_engine import _metadata
+
+    if hasattr(_metadata, "_METADATA_IP_ROOT"):
+        monkeypatch.setattr(
+            _metadata, "_METADATA_IP_ROOT", f"http://127.0.0.1:{server.server_address[1]}"
+        )
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     try:
         yield server
