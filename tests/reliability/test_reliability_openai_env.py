@@ -89,12 +89,18 @@ async def test_async_plain_client(vertex_emulator: VertexEmulator, openai_env: N
     assert_nothing_of_openai(emu, emu.requests)
 
 
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
 needs_langchain = pytest.mark.skipif(
-    importlib.util.find_spec("langchain_openai") is None, reason="needs the [langchain] extra"
+    not _installed("langchain_openai"), reason="needs the [langchain] extra"
 )
 needs_llama_index = pytest.mark.skipif(
-    importlib.util.find_spec("llama_index.llms.openai_like") is None,
-    reason="needs the [llama-index] extra",
+    not _installed("llama_index.llms.openai_like"), reason="needs the [llama-index] extra"
 )
 
 
