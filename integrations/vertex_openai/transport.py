@@ -12,7 +12,9 @@
   JSON error naming the status and URL.
 * A server-sent-event stream that ends before ``data: [DONE]`` or a ``finish_reason``
   (connection cut, proxy timeout) raises :class:`~vertex_openai.VertexStreamError` instead of
-  ending quietly with a partial answer.
+  ending quietly with a partial answer; a compressed stream is judged once decoded.
+* Streamed tool calls without an ``index`` (Gemini's) get one, so that every OpenAI client
+  (the SDK's stream helpers, LangChain, LlamaIndex) keeps parallel calls apart.
 
 Nothing here knows about models or frameworks: a new quirk of Vertex's HTTP answers goes here.
 """
@@ -26,6 +28,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import httpx
+from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, zstd)
 
 from .errors import VertexStreamError
 
@@ -161,49 +164,140 @@ class _Completion:
         )
 
 
+class _Events:
+    """One SSE body on its way to the SDK: decoded, checked for completeness, tool calls indexed.
+
+    * Decoded here when compressed (``Content-Encoding: gzip``...): the completeness check and
+      the tool-call fix must read the events, not compressed bytes; the response then goes on
+      without its Content-Encoding.
+    * Streamed tool calls without ``index`` get one. Gemini streams each tool call whole in
+      one delta without an index, parallel calls in separate chunks (Gemini API "OpenAI
+      compatibility" streams; users' captures); OpenAI clients merge deltas by index, so two
+      index-less calls would become one (LlamaIndex: name ``get_timeget_time``). An index-less
+      entry with an id or a function name starts a new call; one with neither continues the
+      last call.
+    """
+
+    __slots__ = ("_decoder", "_last", "_next", "_pending", "watch")
+
+    def __init__(self, decoder: Any) -> None:
+        self._decoder = decoder
+        self._pending = b""  # an incomplete event held back (the SDK waits for whole events)
+        self._next = 0  # the next free tool call index
+        self._last: int | None = None
+        self.watch = _Completion()
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self._decoder is not None:
+            chunk = self._decoder.decode(chunk)
+        self.watch.feed(chunk)
+        if not self._pending and chunk.endswith(b"\n\n") and _TOOL_CALLS not in chunk:
+            return chunk  # whole events, nothing to fix: as received
+        return self._events(chunk)
+
+    def end(self) -> bytes:
+        rest = b""
+        if self._decoder is not None:
+            rest = self._decoder.flush()
+            self.watch.feed(rest)
+        rest, self._pending = self._pending + rest, b""
+        return self._fixed(rest) if _TOOL_CALLS in rest else rest
+
+    def _events(self, chunk: bytes) -> bytes:
+        data = self._pending + chunk
+        cut = data.rfind(b"\n\n")
+        if cut < 0:
+            self._pending = data
+            return b""
+        whole, self._pending = data[: cut + 2], data[cut + 2 :]
+        return self._fixed(whole) if _TOOL_CALLS in whole else whole
+
+    def _fixed(self, events: bytes) -> bytes:
+        lines = events.split(b"\n")
+        for number, line in enumerate(lines):
+            if line.startswith(b"data:") and _TOOL_CALLS in line:
+                lines[number] = self._indexed(line)
+        return b"\n".join(lines)
+
+    def _indexed(self, line: bytes) -> bytes:
+        try:
+            payload = json.loads(line[5:])
+        except ValueError:
+            return line
+        changed = False
+        for choice in payload.get("choices") or () if isinstance(payload, dict) else ():
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            calls = delta.get("tool_calls") if isinstance(delta, dict) else None
+            for call in calls if isinstance(calls, list) else ():
+                if not isinstance(call, dict):
+                    continue
+                index = call.get("index")
+                if not isinstance(index, int):
+                    starts = bool(call.get("id") or (call.get("function") or {}).get("name"))
+                    index = self._next if starts or self._last is None else self._last
+                    call["index"] = index
+                    changed = True
+                self._last, self._next = index, max(self._next, index + 1)
+        return b"data: " + json.dumps(payload, separators=(",", ":")).encode() if changed else line
+
+    def error(self, url: httpx.URL, cause: BaseException | None = None) -> VertexStreamError:
+        return self.watch.error(url, cause)
+
+
+_TOOL_CALLS = b'"tool_calls"'
+
+
 class _CheckedStream(httpx.SyncByteStream):
-    # The watch belongs to the stream, not to one iteration: openai 3.x iterates the stream
+    # The state belongs to the stream, not to one iteration: openai 3.x iterates the stream
     # again after [DONE] to drain it, and that second pass must not look like a cut stream.
-    def __init__(self, inner: httpx.SyncByteStream, url: httpx.URL) -> None:
+    def __init__(self, inner: httpx.SyncByteStream, url: httpx.URL, events: _Events) -> None:
         self._inner = inner
         self._url = url
-        self._watch = _Completion()
+        self._events = events
 
     def __iter__(self) -> Iterator[bytes]:
-        watch = self._watch
+        events = self._events
         try:
             for chunk in self._inner:
-                watch.feed(chunk)
-                yield chunk
+                out = events.feed(chunk)
+                if out:
+                    yield out
         except httpx.TransportError as exc:
-            if watch.complete:
+            if events.watch.complete:
                 raise  # the answer was whole: a plain transport error, not a cut answer
-            raise watch.error(self._url, exc) from exc
-        if not watch.complete:
-            raise watch.error(self._url)
+            raise events.error(self._url, exc) from exc
+        out = events.end()
+        if out:
+            yield out
+        if not events.watch.complete:
+            raise events.error(self._url)
 
     def close(self) -> None:
         self._inner.close()
 
 
 class _AsyncCheckedStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, url: httpx.URL) -> None:
+    def __init__(self, inner: httpx.AsyncByteStream, url: httpx.URL, events: _Events) -> None:
         self._inner = inner
         self._url = url
-        self._watch = _Completion()
+        self._events = events
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        watch = self._watch
+        events = self._events
         try:
             async for chunk in self._inner:
-                watch.feed(chunk)
-                yield chunk
+                out = events.feed(chunk)
+                if out:
+                    yield out
         except httpx.TransportError as exc:
-            if watch.complete:
+            if events.watch.complete:
                 raise
-            raise watch.error(self._url, exc) from exc
-        if not watch.complete:
-            raise watch.error(self._url)
+            raise events.error(self._url, exc) from exc
+        out = events.end()
+        if out:
+            yield out
+        if not events.watch.complete:
+            raise events.error(self._url)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -227,15 +321,35 @@ def _error_response(
     return _rebuilt(response, request, body if fixed is None else fixed)
 
 
+def _events_of(response: httpx.Response) -> _Events | None:
+    """The event processing of an SSE response; None when its encoding is not one we decode
+    (then it is passed on untouched and httpx decodes it)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return _Events(None)
+    factory = _decoders.SUPPORTED_DECODERS.get(encoding)
+    if factory is None:
+        return None
+    try:
+        return _Events(factory())
+    except ImportError:  # brotli / zstandard not installed
+        return None
+
+
 def _streamed(
     response: httpx.Response,
     request: httpx.Request,
     stream: httpx.SyncByteStream | httpx.AsyncByteStream,
 ) -> httpx.Response:
-    """``response`` with its body read through the completeness check."""
+    """``response`` with its body read through ``stream`` (decoded: no Content-Encoding)."""
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length")
+    ]
     return httpx.Response(
         response.status_code,
-        headers=response.headers,
+        headers=headers,
         stream=stream,
         extensions=response.extensions,
         request=request,
@@ -256,10 +370,11 @@ class VertexTransport(httpx.BaseTransport):
             finally:
                 response.close()
             return _error_response(response, request, body)
-        if _is_event_stream(response):
+        events = _events_of(response) if _is_event_stream(response) else None
+        if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.SyncByteStream)
-            return _streamed(response, request, _CheckedStream(stream, request.url))
+            return _streamed(response, request, _CheckedStream(stream, request.url, events))
         return response
 
     def close(self) -> None:
@@ -280,10 +395,11 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
             finally:
                 await response.aclose()
             return _error_response(response, request, body)
-        if _is_event_stream(response):
+        events = _events_of(response) if _is_event_stream(response) else None
+        if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.AsyncByteStream)
-            return _streamed(response, request, _AsyncCheckedStream(stream, request.url))
+            return _streamed(response, request, _AsyncCheckedStream(stream, request.url, events))
         return response
 
     async def aclose(self) -> None:

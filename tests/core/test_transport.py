@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import httpx
@@ -120,6 +121,131 @@ def test_completion_markers_split_across_chunks(size: int) -> None:
     pieces = [cut[i : i + size] for i in range(0, len(cut), size)]
     with (
         httpx.Client(transport=VertexTransport(_sse(*pieces))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+        pytest.raises(VertexStreamError),
+    ):
+        b"".join(response.iter_bytes())
+
+
+# Gemini's streamed tool calls: each whole in one delta, no index, parallel calls in separate
+# chunks, the signature on the first call only, then finish_reason "stop".
+SIGNED = {"google": {"thought_signature": "c2ln"}}
+GEMINI_CALLS = [
+    {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "get_time", "arguments": '{"city":"Paris"}'},
+                            "extra_content": SIGNED,
+                        }
+                    ],
+                },
+            }
+        ]
+    },
+    {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c2",
+                            "type": "function",
+                            "function": {"name": "get_time", "arguments": '{"city":"Rome"}'},
+                        }
+                    ],
+                },
+            }
+        ]
+    },
+    {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+]
+
+
+def _events(payloads: list[dict[str, object]]) -> bytes:
+    return b"".join(b"data: " + json.dumps(p).encode() + b"\n\n" for p in payloads)
+
+
+def _tool_call_deltas(body: bytes) -> list[dict[str, object]]:
+    calls = []
+    for line in body.split(b"\n"):
+        if line.startswith(b"data: {"):
+            for choice in json.loads(line[6:])["choices"]:
+                calls += choice["delta"].get("tool_calls") or []
+    return calls
+
+
+@pytest.mark.parametrize("size", [1, 5, 17, 64, 100_000])
+def test_index_less_tool_calls_get_indexes(size: int) -> None:
+    body = _events(GEMINI_CALLS)
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    with (
+        httpx.Client(transport=VertexTransport(_sse(*pieces))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+    ):
+        received = b"".join(response.iter_bytes())
+    calls = _tool_call_deltas(received)
+    assert [c["index"] for c in calls] == [0, 1]
+    assert [c["id"] for c in calls] == ["c1", "c2"]
+    assert calls[0]["extra_content"] == SIGNED and "extra_content" not in calls[1]
+    assert [json.loads(c["function"]["arguments"]) for c in calls] == [  # type: ignore[index]
+        {"city": "Paris"},
+        {"city": "Rome"},
+    ]
+
+
+def test_indexed_and_partial_tool_calls_are_left_as_they_are() -> None:
+    def delta(call: dict[str, object]) -> dict[str, object]:
+        return {"choices": [{"delta": {"tool_calls": [call]}}]}
+
+    partial = [
+        delta({"index": 3, "id": "a", "function": {"name": "f"}}),
+        delta({"function": {"arguments": '{"x":'}}),
+        delta({"function": {"arguments": "1}"}}),
+        delta({"id": "b", "function": {"name": "g"}}),
+        {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    with (
+        httpx.Client(transport=VertexTransport(_sse(_events(partial)))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+    ):
+        calls = _tool_call_deltas(b"".join(response.iter_bytes()))
+    # An index-less continuation belongs to the last call; a new id starts the next one.
+    assert [c["index"] for c in calls] == [3, 3, 3, 4]
+
+
+def _gzip_sse(body: bytes) -> httpx.MockTransport:
+    compressed = gzip.compress(body)
+    pieces = [compressed[i : i + 7] for i in range(0, len(compressed), 7)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            headers={"content-type": "text/event-stream", "content-encoding": "gzip"},
+            content=iter(pieces),
+        )
+
+    return httpx.MockTransport(handler)
+
+
+def test_compressed_stream_is_judged_decoded() -> None:
+    body = CHUNK * 3 + LAST
+    with (
+        httpx.Client(transport=VertexTransport(_gzip_sse(body))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+    ):
+        assert b"".join(response.iter_bytes()) == body
+        assert "content-encoding" not in response.headers
+    with (
+        httpx.Client(transport=VertexTransport(_gzip_sse(CHUNK * 3))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
         pytest.raises(VertexStreamError),
     ):
