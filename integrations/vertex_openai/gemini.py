@@ -5,6 +5,8 @@
 * :func:`capture_extra_content` / :func:`restore_extra_content` /
   :func:`merge_extra_content`: Gemini 3 thought signatures, kept from a response (unary or
   streamed) and sent back unchanged on the next turn.
+* :func:`sign_unsigned_tool_calls`: Google's placeholder signature on the current turn's
+  function calls that no model signed (history from elsewhere), so Gemini 3 accepts them.
 
 Framework-free: the LangChain and LlamaIndex adapters call these; a new Gemini quirk of the
 request or response JSON goes here.
@@ -13,16 +15,20 @@ request or response JSON goes here.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 __all__ = [
     "EXTRA_CONTENT_KEY",
+    "PLACEHOLDER_SIGNATURE",
     "capture_extra_content",
     "google_options",
     "merge_extra_body",
     "merge_extra_content",
     "restore_extra_content",
+    "sign_unsigned_tool_calls",
+    "validates_signatures",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -236,3 +242,60 @@ def merge_extra_content(
     if not calls:
         del result["tool_calls"]
     return result or None
+
+
+# --------------------------------------------------------------------------------------------
+# Placeholder signatures for history the model did not sign
+
+#: Google's documented placeholder for a function call that carries no signature because the
+#: model did not produce it (history from another model, rebuilt from storage, hand-written):
+#: Vertex docs "Thought signatures" (https://docs.cloud.google.com/vertex-ai/generative-ai/docs/
+#: thought-signatures) and Gemini API "Thought signatures" FAQ
+#: (https://ai.google.dev/gemini-api/docs/thought-signatures) name
+#: ``skip_thought_signature_validator`` and ``context_engineering_is_the_way_to_go``.
+PLACEHOLDER_SIGNATURE = "skip_thought_signature_validator"
+
+_GEMINI_MAJOR = re.compile(r"(?:^|/)gemini-(\d+)")
+
+
+def validates_signatures(model: Any) -> bool:
+    """True for models that refuse unsigned function calls of the current turn (Gemini 3+)."""
+    match = _GEMINI_MAJOR.search(model) if isinstance(model, str) else None
+    return match is not None and int(match.group(1)) >= 3
+
+
+def _signed(call: Any) -> bool:
+    extra = call.get("extra_content") if isinstance(call, Mapping) else None
+    google = extra.get("google") if isinstance(extra, Mapping) else None
+    return isinstance(google, Mapping) and bool(google.get("thought_signature"))
+
+
+def sign_unsigned_tool_calls(messages: Sequence[MutableMapping[str, Any]]) -> int:
+    """Give the current turn's unsigned steps Google's placeholder signature, in place.
+
+    Gemini 3 checks the current turn only (the messages after the last user message): the
+    first function call of each step (each assistant message with tool calls) must carry a
+    signature (Vertex docs, "Thought signatures"). A step in which no call is signed gets
+    :data:`PLACEHOLDER_SIGNATURE` on its first call; a real signature is never touched.
+
+    Returns the number of placeholders added.
+    """
+    last_user = max(
+        (i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("role") == "user"),
+        default=-1,
+    )
+    added = 0
+    for message in messages[last_user + 1 :]:
+        calls = message.get("tool_calls") if isinstance(message, Mapping) else None
+        if message.get("role") != "assistant" or not isinstance(calls, list) or not calls:
+            continue
+        first = calls[0]
+        if not isinstance(first, MutableMapping) or any(_signed(c) for c in calls):
+            continue
+        extra = first.setdefault("extra_content", {})
+        if isinstance(extra, MutableMapping):
+            google = extra.setdefault("google", {})
+            if isinstance(google, MutableMapping):
+                google["thought_signature"] = PLACEHOLDER_SIGNATURE
+                added += 1
+    return added

@@ -15,6 +15,8 @@
   ending quietly with a partial answer; a compressed stream is judged once decoded.
 * Streamed tool calls without an ``index`` (Gemini's) get one, so that every OpenAI client
   (the SDK's stream helpers, LangChain, LlamaIndex) keeps parallel calls apart.
+* A Gemini 3 chat request whose current turn has function calls no model signed gets Google's
+  placeholder signature on them (:func:`~vertex_openai.gemini.sign_unsigned_tool_calls`).
 
 Nothing here knows about models or frameworks: a new quirk of Vertex's HTTP answers goes here.
 """
@@ -31,6 +33,7 @@ import httpx
 from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, zstd)
 
 from .errors import VertexStreamError
+from .gemini import sign_unsigned_tool_calls, validates_signatures
 
 __all__ = [
     "AsyncVertexTransport",
@@ -356,6 +359,40 @@ def _streamed(
     )
 
 
+def _with_placeholder_signatures(request: httpx.Request) -> httpx.Request:
+    """A chat request whose unsigned Gemini 3 function calls carry Google's placeholder.
+
+    See :func:`~vertex_openai.gemini.sign_unsigned_tool_calls`; any other request (and one with
+    nothing to sign) is returned as it is. A cheap byte test skips the JSON parse for requests
+    without tool calls or Gemini 3+ models.
+    """
+    if request.method != "POST" or not request.url.path.endswith("/chat/completions"):
+        return request
+    try:
+        body = request.content
+    except httpx.RequestNotRead:  # a streamed upload: not ours to rewrite
+        return request
+    if _TOOL_CALLS not in body or b"gemini-" not in body:
+        return request
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return request
+    if not isinstance(payload, dict) or not validates_signatures(payload.get("model")):
+        return request
+    messages = payload.get("messages")
+    if not isinstance(messages, list) or not sign_unsigned_tool_calls(messages):
+        return request
+    headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=headers,
+        content=json.dumps(payload, separators=(",", ":")).encode(),
+        extensions=request.extensions,
+    )
+
+
 class VertexTransport(httpx.BaseTransport):
     """Wraps an httpx transport with Vertex's error and stream handling (see module doc)."""
 
@@ -363,6 +400,7 @@ class VertexTransport(httpx.BaseTransport):
         self._inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request = _with_placeholder_signatures(request)
         response = self._inner.handle_request(request)
         if response.status_code >= 400:
             try:
@@ -388,6 +426,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
         self._inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request = _with_placeholder_signatures(request)
         response = await self._inner.handle_async_request(request)
         if response.status_code >= 400:
             try:

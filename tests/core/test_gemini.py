@@ -128,3 +128,58 @@ def test_old_wire_module_still_works_and_warns() -> None:
             assert getattr(wire, name) is home  # warned once per name
     with pytest.raises(AttributeError):
         _ = wire.nothing_here
+
+
+def _step(*calls: dict[str, object]) -> dict[str, object]:
+    return {"role": "assistant", "content": None, "tool_calls": list(calls)}
+
+
+def _call(call_id: str, signature: str | None = None) -> dict[str, object]:
+    call: dict[str, object] = {"id": call_id, "type": "function", "function": {"name": "f"}}
+    if signature:
+        call["extra_content"] = {"google": {"thought_signature": signature}}
+    return call
+
+
+def test_placeholders_on_the_current_turns_unsigned_steps_only() -> None:
+    from vertex_openai.gemini import PLACEHOLDER_SIGNATURE, sign_unsigned_tool_calls
+
+    earlier = _step(_call("old"))
+    unsigned = _step(_call("a"), _call("b"))
+    signed = _step(_call("c", "cmVhbA=="))
+    second_signed = _step(_call("d"), _call("e", "cmVhbDI="))
+    messages = [
+        {"role": "user", "content": "before"},
+        earlier,
+        {"role": "tool", "tool_call_id": "old", "content": "1"},
+        {"role": "user", "content": "now"},
+        unsigned,
+        {"role": "tool", "tool_call_id": "a", "content": "2"},
+        signed,
+        second_signed,
+    ]
+    assert sign_unsigned_tool_calls(messages) == 1
+    calls = unsigned["tool_calls"]
+    assert calls[0]["extra_content"] == {"google": {"thought_signature": PLACEHOLDER_SIGNATURE}}  # type: ignore[index]
+    assert "extra_content" not in calls[1]  # type: ignore[index]  # the first call of a step only
+    assert "extra_content" not in earlier["tool_calls"][0]  # type: ignore[index]  # not checked
+    assert signed["tool_calls"][0]["extra_content"]["google"]["thought_signature"] == "cmVhbA=="  # type: ignore[index]
+    assert "extra_content" not in second_signed["tool_calls"][0]  # type: ignore[index]
+    assert sign_unsigned_tool_calls(messages) == 0  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("model", "validates"),
+    [
+        ("google/gemini-3-pro-preview", True),
+        ("gemini-3-flash", True),
+        ("google/gemini-3.1-flash-lite-preview", True),
+        ("google/gemini-2.5-flash", False),
+        ("meta/llama-3.3-70b-instruct-maas", False),
+        (None, False),
+    ],
+)
+def test_which_models_validate_signatures(model: str | None, validates: bool) -> None:
+    from vertex_openai.gemini import validates_signatures
+
+    assert validates_signatures(model) is validates

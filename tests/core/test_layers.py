@@ -16,7 +16,7 @@ CORE_RANKS = {
     "target": 1,
     "adc": 1,
     "gemini": 1,
-    "transport": 1,
+    "transport": 2,
     "auth": 2,
     "connection": 3,
     "endpoints": 4,

@@ -250,3 +250,40 @@ def test_compressed_stream_is_judged_decoded() -> None:
         pytest.raises(VertexStreamError),
     ):
         b"".join(response.iter_bytes())
+
+
+def _capture(seen: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize("model", ["google/gemini-3-pro-preview", "google/gemini-2.5-flash"])
+def test_unsigned_gemini3_history_gets_the_placeholder_on_the_wire(model: str) -> None:
+    body = {
+        "model": model,
+        "messages": [
+            {"role": "user", "content": "time in Paris?"},
+            {
+                "role": "assistant",
+                "tool_calls": [{"id": "x", "type": "function", "function": {"name": "t"}}],
+            },
+            {"role": "tool", "tool_call_id": "x", "content": "noon"},
+        ],
+    }
+    seen: list[httpx.Request] = []
+    with httpx.Client(transport=VertexTransport(_capture(seen))) as client:
+        client.post("http://127.0.0.1/v1/p/endpoints/openapi/chat/completions", json=body)
+        client.post("http://127.0.0.1/v1/p/endpoints/openapi/embeddings", json=body)
+    chat, other = seen
+    assert int(chat.headers["content-length"]) == len(chat.content)
+    sent = json.loads(chat.content)["messages"][1]["tool_calls"][0]
+    if model.startswith("google/gemini-3"):
+        assert sent["extra_content"] == {
+            "google": {"thought_signature": "skip_thought_signature_validator"}
+        }
+    else:
+        assert "extra_content" not in sent
+    assert "extra_content" not in json.loads(other.content)["messages"][1]["tool_calls"][0]
