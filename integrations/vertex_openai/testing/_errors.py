@@ -72,13 +72,29 @@ def error_info(reason: str, method: str, **metadata: str) -> dict[str, Any]:
     }
 
 
+def retry_info(delay: str) -> dict[str, Any]:
+    """A ``google.rpc.RetryInfo`` detail entry, e.g. ``retryDelay`` ``"1.5s"`` (proto3 JSON
+    of a Duration; googleapis/googleapis ``google/rpc/error_details.proto``). Vertex's 429s
+    carry one when the quota system knows the wait (public captures, M: the Gemini API /
+    Vertex 429 bodies relayed in google-gemini/gemini-cli issues)."""
+    return {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}
+
+
 def error_json(
-    status: int, message: str | None = None, details: list[dict[str, Any]] | None = None
+    status: int,
+    message: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+    *,
+    wrapped: bool = True,
 ) -> bytes:
     """Vertex's error body: a one-element JSON *list* (public captures, M/H: e.g. the
     list-wrapped 429 in continuedev/continue#8967).
 
     e.g. ``[{"error": {"code": 403, "message": "...", "status": "PERMISSION_DENIED"}}]``.
+    ``wrapped=False``: the plain ``{"error": {...}}`` object, which is what Google's front
+    end answers for a 401 before the request reaches Vertex (public captures, M: the
+    UNAUTHENTICATED bodies with ``details[].reason`` quoted in
+    heshengtao/super-agent-party#279 and other aiplatform reports are plain objects).
     """
     err: dict[str, Any] = {
         "code": status,
@@ -87,7 +103,8 @@ def error_json(
     }
     if details:
         err["details"] = details
-    return json.dumps([{"error": err}], indent=2).encode()
+    body: Any = [{"error": err}] if wrapped else {"error": err}
+    return json.dumps(body, indent=2).encode()
 
 
 _HTML_TITLES: dict[int, str] = {

@@ -22,7 +22,15 @@ from urllib.parse import parse_qs, urlsplit
 from . import _routes
 from ._oauth import TOKEN_PATH, token_endpoint
 from ._records import RecordedRequest
-from ._responses import Drop, Reply, Response, StreamResponse, error_response, html_response
+from ._responses import (
+    Drop,
+    RawStream,
+    Reply,
+    Response,
+    StreamResponse,
+    error_response,
+    html_response,
+)
 from ._state import EmulatorState
 
 _MAX_BODY = 64 * 1024 * 1024
@@ -182,7 +190,23 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "cut":
             self._drop()
             return
-        write(b"data: [DONE]\n\n")
+        if stream.done:
+            write(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _raw_stream(self, stream: RawStream) -> None:
+        """Verbatim bytes, one chunk per event, paused like a generated stream."""
+        self.send_response(stream.status)
+        self.send_header("Content-Type", stream.content_type)
+        for name, value in stream.headers.items():
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for n, data in enumerate(stream.chunks):
+            if n:
+                self.server.state.sleep(stream.pause)
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
 
     def _write(self, reply: Reply) -> None:
@@ -190,6 +214,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply)
         elif isinstance(reply, StreamResponse):
             self._stream(reply)
+        elif isinstance(reply, RawStream):
+            self._raw_stream(reply)
         else:
             self._drop()
 

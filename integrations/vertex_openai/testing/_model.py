@@ -379,7 +379,8 @@ def plan_chat(
     gemini3: bool,
     queued: QueuedReply | None,
     new_call_id: Callable[[], str],
-    new_signature: Callable[[], str],
+    new_signature: Callable[[str | None], str],
+    google_thoughts: bool = True,
 ) -> ChatPlan:
     """Compute the deterministic answer to a chat request (see the emulator's docs)."""
     messages = body["messages"]
@@ -425,6 +426,7 @@ def plan_chat(
                 gemini3,
                 new_call_id,
                 new_signature,
+                google_thoughts,
             )
         )
     completion_tokens = word_count(content_text(choices[0]["message"].get("content")))
@@ -459,10 +461,12 @@ def _one_choice(
     stops: list[str],
     gemini3: bool,
     new_call_id: Callable[[], str],
-    new_signature: Callable[[], str],
+    new_signature: Callable[[str | None], str],
+    google_thoughts: bool,
 ) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant"}
     content: str | None
+    thought_text: str | None = None  # an untagged thought that prefixes content
     tool_calls: list[dict[str, Any]] = []
     if queued is not None:
         content = queued.content
@@ -486,7 +490,7 @@ def _one_choice(
             ]
         else:
             content = _text_answer(body, text)
-            if config is not None and _cfg(config, "include_thoughts"):
+            if google_thoughts and config is not None and _cfg(config, "include_thoughts"):
                 # Thoughts come inline, wrapped in thought_tag_marker when one is given, else
                 # untagged (docs, H: Vertex AI docs "Using OpenAI libraries with Vertex AI").
                 thought = f"Thinking about: {text}"
@@ -495,6 +499,7 @@ def _one_choice(
                     content = f"<{marker}>{thought}</{marker}>{content}"
                 else:
                     content = f"{thought}\n{content}"
+                    thought_text = thought
 
     finish = "tool_calls" if tool_calls else "stop"
     if content is not None:
@@ -513,14 +518,18 @@ def _one_choice(
         # https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures;
         # text signatures: public captures, M, on the Gemini API).
         if tool_calls and "extra_content" not in tool_calls[0]:
-            tool_calls[0]["extra_content"] = {"google": {"thought_signature": new_signature()}}
+            signature = new_signature(tool_calls[0].get("id"))
+            tool_calls[0]["extra_content"] = {"google": {"thought_signature": signature}}
         elif not tool_calls and content and "extra_content" not in message:
-            message["extra_content"] = {"google": {"thought_signature": new_signature()}}
+            message["extra_content"] = {"google": {"thought_signature": new_signature(None)}}
 
     message["content"] = content
     if tool_calls:
         message["tool_calls"] = tool_calls
-    return {"message": message, "finish_reason": finish}
+    choice: dict[str, Any] = {"message": message, "finish_reason": finish}
+    if thought_text is not None and content is not None and content.startswith(thought_text):
+        choice["thought"] = thought_text  # streamed as its own flagged delta on Gemini
+    return choice
 
 
 def _text_answer(body: dict[str, Any], text: str) -> str:
@@ -535,14 +544,48 @@ def _text_answer(body: dict[str, Any], text: str) -> str:
     return f"You said: {text}"
 
 
-def check_thought_signatures(messages: list[Any], is_valid: Callable[[str], bool]) -> str | None:
+GEMINI_API_SIGNATURES_DOC = "https://ai.google.dev/gemini-api/docs/thought-signatures"
+
+
+def _signature_error(wording: str, name: str, block: int, *, missing: bool) -> str:
+    if wording == "2026":
+        # The wording captured throughout 2026 (public captures, M: e.g. manthanabc/paws#103
+        # on the Gemini API, list-wrapped like Vertex in niki914/zafiro#100); "position N" is
+        # the 1-based content index; the function name is prefixed "default_api:".
+        if missing:
+            return (
+                "Function call is missing a thought_signature in functionCall parts. This is "
+                "required for tools to work correctly, and missing thought_signature may lead "
+                "to degraded model performance. Additional data, function call "
+                f"`default_api:{name}` , position {block}. Please refer to "
+                f"{GEMINI_API_SIGNATURES_DOC} for more details."
+            )
+        return "Corrupted thought signature."  # guessed (L): reported on the Gemini API
+    verb = "is missing a" if missing else "has an invalid"  # "invalid": guessed wording
+    return (
+        f"Unable to submit request because function call `{name}` in the {block}. content "
+        f"block {verb} `thought_signature`. Learn more: {THOUGHT_SIGNATURES_DOC}"
+    )
+
+
+def check_thought_signatures(
+    messages: list[Any],
+    is_valid: Callable[[str, str | None], bool],
+    wording: str = "2025",
+) -> str | None:
     """Gemini 3's check of the current turn; returns Vertex's 400 message or None.
 
-    Every assistant message with tool_calls after the last user message must carry the
-    signature issued for its first function call, sent back unchanged (Vertex "Thought
-    signatures" doc, H: strict validation of the current turn). Signatures on
-    later (parallel) calls are checked only when present. Wording: openclaw/openclaw#77925.
-    N is the 1-based index among contents (system messages are not contents).
+    As Vertex documents it ("Thought signatures", H,
+    https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures; and the
+    Gemini API page, https://ai.google.dev/gemini-api/docs/thought-signatures): only the
+    current turn is validated (the messages after the last ``user`` message); in it, each
+    step (an assistant message with tool_calls) must carry the signature on its first
+    function call; parallel calls after the first are unsigned and checked only when a
+    signature is present. A signature must be one issued for that call id (``is_valid``
+    decides; the documented placeholders ``skip_thought_signature_validator`` and
+    ``context_engineering_is_the_way_to_go`` pass there). Wording ``"2025"``: the Vertex
+    capture in openclaw/openclaw#77925; ``"2026"``: see :func:`_signature_error`. N is the
+    1-based index among contents (system messages are not contents).
     """
     last_user = max(
         (i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "user"),
@@ -566,19 +609,13 @@ def check_thought_signatures(messages: list[Any], is_valid: Callable[[str], bool
             signature = google.get("thought_signature") if isinstance(google, dict) else None
             if signature is None or signature == "":
                 if position == 0:
-                    return (
-                        f"Unable to submit request because function call `{name}` in the "
-                        f"{block}. content block is missing a `thought_signature`. "
-                        f"Learn more: {THOUGHT_SIGNATURES_DOC}"
-                    )
+                    return _signature_error(wording, name, block, missing=True)
                 continue
-            if not isinstance(signature, str) or not is_valid(signature):
-                # Guessed wording for an altered signature.
-                return (
-                    f"Unable to submit request because function call `{name}` in the "
-                    f"{block}. content block has an invalid `thought_signature`. "
-                    f"Learn more: {THOUGHT_SIGNATURES_DOC}"
-                )
+            call_id = call.get("id")
+            if not isinstance(signature, str) or not is_valid(
+                signature, call_id if isinstance(call_id, str) else None
+            ):
+                return _signature_error(wording, name, block, missing=False)
     return None
 
 

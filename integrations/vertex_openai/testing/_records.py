@@ -72,6 +72,18 @@ class Fault:
     message: str | None
     route: str
     html: bool
+    retry_delay: str | None = None  # google.rpc.RetryInfo.retryDelay, e.g. "1.5s"
+
+
+@dataclass(frozen=True)
+class RawReply:
+    """Bytes to answer the next request on ``route`` with (``VertexEmulator.queue_raw``)."""
+
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    route: str  # "chat" | "embeddings" | "endpoints" | "any"
 
 
 @dataclass
@@ -129,3 +141,14 @@ class Settings:
     accept_token_arrays: bool = False
     names_with_project_number: bool = False
     embedding_dimensions: int = 16
+    # Defaults below follow Google's published shapes; each source is cited where the field
+    # is read (``_routes.py``, ``_model.py``, ``_maas.py``, ``_errors.py``).
+    gemini_stream_tool_call_index: bool = False
+    signature_error_wording: Literal["2025", "2026"] = "2025"
+    maas_reasoning: Literal["auto", "always", "never"] = "auto"
+    maas_extra_keys: bool = True
+    send_done: bool = True
+    maas_capture_stream_shape: bool = False
+    separate_usage_chunk: bool = False
+    embeddings_max_inputs: int = 250
+    gemini_embedding_max_inputs: int = 1

@@ -41,8 +41,20 @@ class StreamResponse:
     events: list[str]
     fault: StreamFault | None = None
     pause: float = 0.0
+    done: bool = True  # end with ``data: [DONE]``
 
     status = 200
+
+
+@dataclass(frozen=True)
+class RawStream:
+    """Bytes sent as received, one chunked-encoding chunk per SSE event (``queue_raw``)."""
+
+    status: int
+    chunks: list[bytes]
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+    pause: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ class Drop:
     status = 0
 
 
-Reply = Response | StreamResponse | Drop
+Reply = Response | StreamResponse | RawStream | Drop
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -64,9 +76,12 @@ def error_response(
     message: str | None = None,
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    wrapped: bool = True,
 ) -> Response:
     """Vertex's list-wrapped JSON error (see ``_errors.error_json``)."""
-    return Response(status, _errors.error_json(status, message, details), JSON_TYPE, headers or {})
+    body = _errors.error_json(status, message, details, wrapped=wrapped)
+    return Response(status, body, JSON_TYPE, headers or {})
 
 
 def html_response(

@@ -28,18 +28,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from . import _errors
+from . import _errors, _maas
 from ._model import (
     ChatError,
     ChatPlan,
     check_thought_signatures,
     embedding_vector,
+    last_user_text,
     plan_chat,
     split_words,
     word_count,
 )
-from ._records import RecordedRequest
+from ._records import RawReply, RecordedRequest
 from ._responses import (
+    RawStream,
     Reply,
     Response,
     StreamResponse,
@@ -109,6 +111,7 @@ def answer(state: EmulatorState, entry: RecordedRequest) -> Reply:
         # 401 UNAUTHENTICATED, reason ACCESS_TOKEN_TYPE_UNSUPPORTED for a bad/expired token
         # (public captures, M); CREDENTIALS_MISSING when none is sent (the standard Google
         # front end answer, captured for aiplatform in heshengtao/super-agent-party#279).
+        # The body is a plain {"error": ...} object, not list-wrapped (see _errors.error_json).
         missing = entry.token is None
         return error_response(
             401,
@@ -119,6 +122,7 @@ def answer(state: EmulatorState, entry: RecordedRequest) -> Reply:
                 )
             ],
             headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+            wrapped=False,
         )
 
     fault = state.take_fault(entry.route)
@@ -129,7 +133,14 @@ def answer(state: EmulatorState, entry: RecordedRequest) -> Reply:
             headers["Retry-After"] = str(int(value)) if value == int(value) else str(value)
         if fault.html:
             return html_response(fault.status, entry.path, headers)
-        return error_response(fault.status, fault.message, headers=headers)
+        details = [_errors.retry_info(fault.retry_delay)] if fault.retry_delay else None
+        return error_response(
+            fault.status, fault.message, details, headers=headers, wrapped=fault.status != 401
+        )
+
+    raw = state.take_raw(entry.route)
+    if raw is not None:
+        return _raw_reply(state, raw)
 
     project, location = entry.project or "", entry.location or ""
     if settings.enforce_project and project not in (settings.project, settings.project_number):
@@ -183,9 +194,26 @@ def answer(state: EmulatorState, entry: RecordedRequest) -> Reply:
         entry.route
     ]
     try:
-        return handler(state, body, model, endpoint is None and "gemini-3" in model)
+        return handler(state, body, model, endpoint is None)
     except ChatError as exc:
         return error_response(exc.status, exc.message)
+
+
+_SSE_EVENT_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _raw_reply(state: EmulatorState, raw: RawReply) -> Reply:
+    """A verbatim answer; an event stream goes out one event (up to its blank line) per chunk."""
+    if not raw.content_type.lower().startswith("text/event-stream"):
+        return Response(raw.status, raw.body, raw.content_type, dict(raw.headers))
+    chunks: list[bytes] = []
+    start = 0
+    for match in _SSE_EVENT_END.finditer(raw.body):
+        chunks.append(raw.body[start : match.end()])
+        start = match.end()
+    if start < len(raw.body):
+        chunks.append(raw.body[start:])
+    return RawStream(raw.status, chunks, raw.content_type, dict(raw.headers), state.chunk_delay())
 
 
 def _check_model(state: EmulatorState, model: str, project: str, location: str) -> Reply | None:
@@ -222,12 +250,20 @@ def _response_id() -> str:
     return f"{now:%Y-%m-%d|%H:%M:%S.%f}{hours:+03d}|127.0.0.1|-{secrets.randbelow(10**9) + 10**8}"
 
 
-def chat(state: EmulatorState, body: dict[str, Any], model: str, gemini3: bool) -> Reply:
+def _is_gemini(model: str, openapi: bool) -> bool:
+    return openapi and model.startswith("google/") and "gemini" in model
+
+
+def chat(state: EmulatorState, body: dict[str, Any], model: str, openapi: bool) -> Reply:
+    settings = state.settings
+    gemini3 = openapi and "gemini-3" in model
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise ChatError(400, "Invalid request: messages must be a non-empty list.")
     if gemini3:
-        problem = check_thought_signatures(messages, state.signature_ok)
+        problem = check_thought_signatures(
+            messages, state.signature_ok, settings.signature_error_wording
+        )
         if problem is not None:
             raise ChatError(400, problem)
     queued = state.pop_reply()
@@ -236,9 +272,13 @@ def chat(state: EmulatorState, body: dict[str, Any], model: str, gemini3: bool) 
         if stream:
             events = queued.raw if isinstance(queued.raw, list) else [queued.raw]
             return StreamResponse(
-                [json.dumps(e) for e in events], state.take_stream_fault(), state.chunk_delay()
+                [json.dumps(e) for e in events],
+                state.take_stream_fault(),
+                state.chunk_delay(),
+                settings.send_done,
             )
         return json_response(200, queued.raw)
+    maas = openapi and _maas.is_maas(model)
     try:
         plan = plan_chat(
             body,
@@ -246,25 +286,37 @@ def chat(state: EmulatorState, body: dict[str, Any], model: str, gemini3: bool) 
             queued=queued,
             new_call_id=state.new_call_id,
             new_signature=state.new_signature,
+            google_thoughts=not (maas and _maas.reasoning_form(model) is not None),
         )
     except ChatError:
         if queued is not None:
             state.push_back_reply(queued)
         raise
+    reasoning_tokens = 0
+    if maas and queued is None:
+        reasoning_tokens = _maas.apply_reasoning(
+            plan, model, body, settings.maas_reasoning, last_user_text(messages)
+        )
+    extras = maas and settings.maas_extra_keys
+    if extras:
+        plan.usage = _maas.extend_usage(plan.usage, reasoning_tokens)
     response_id, created = _response_id(), int(time.time())
     if stream:
-        return _stream_chat(state, plan, body, model, response_id, created)
+        return _stream_chat(state, plan, body, model, response_id, created, openapi, extras)
     # Unary shape per Vertex AI docs "Call open model APIs" (MaaS) response sample (docs, H).
-    payload = {
-        "choices": [
-            {
-                "finish_reason": choice["finish_reason"],
-                "index": index,
-                "logprobs": None,
-                "message": choice["message"],
-            }
-            for index, choice in enumerate(plan.choices)
-        ],
+    # A unary Gemini answer with tool calls keeps finish_reason "tool_calls" (public
+    # captures, M: googleapis/python-genai#2868 shows unary "tool_calls" vs streamed "stop").
+    choices = [
+        {
+            "finish_reason": choice["finish_reason"],
+            "index": index,
+            "logprobs": None,
+            "message": choice["message"],
+        }
+        for index, choice in enumerate(plan.choices)
+    ]
+    payload: dict[str, Any] = {
+        "choices": [_maas.extend_choice(c) for c in choices] if extras else choices,
         "created": created,
         "id": response_id,
         "model": model,
@@ -272,6 +324,8 @@ def chat(state: EmulatorState, body: dict[str, Any], model: str, gemini3: bool) 
         "system_fingerprint": "",
         "usage": plan.usage,
     }
+    if extras:
+        payload["metadata"] = dict(_maas.METADATA)
     return json_response(200, payload)
 
 
@@ -282,21 +336,32 @@ def _stream_chat(
     model: str,
     response_id: str,
     created: int,
+    openapi: bool,
+    extras: bool,
 ) -> StreamResponse:
+    settings = state.settings
+    capture = settings.maas_capture_stream_shape
+    gemini = _is_gemini(model, openapi)
+    gemini_calls = gemini and not settings.gemini_stream_tool_call_index
+
     def chunk(choices: list[dict[str, Any]], usage: dict[str, Any] | None = None) -> str:
-        payload: dict[str, Any] = {
-            "choices": choices,
-            "created": created,
-            "id": response_id,
-            "model": model,
-            "object": "chat.completion.chunk",
-            "system_fingerprint": "",
-        }
+        payload: dict[str, Any] = {"choices": choices}
+        if not capture:
+            # The 2024 MaaS captures had neither id nor created (switch
+            # maas_capture_stream_shape); current streams carry both (docs, H: "Call open
+            # model APIs" stream sample).
+            payload["created"] = created
+            payload["id"] = response_id
+        payload.update(model=model, object="chat.completion.chunk", system_fingerprint="")
+        if extras:
+            payload["metadata"] = dict(_maas.METADATA)
         if usage is not None:
             payload["usage"] = usage
         return json.dumps(payload)
 
     def delta(index: int, content: dict[str, Any]) -> dict[str, Any]:
+        if capture:
+            content = {"role": "assistant", **content}  # role on every delta (2024 captures)
         return {"delta": content, "finish_reason": None, "index": index, "logprobs": None}
 
     events: list[str] = []
@@ -308,6 +373,16 @@ def _stream_chat(
         if extra is not None and not text:
             first["extra_content"] = extra
         events.append(chunk([delta(index, first)]))
+        for piece in split_words(message.get("reasoning_content") or ""):
+            events.append(chunk([delta(index, {"reasoning_content": piece})]))
+        thought = choice.get("thought")
+        if gemini and isinstance(thought, str):
+            # Thoughts asked for without thought_tag_marker stream as content deltas flagged
+            # extra_content.google.thought (docs, H: Gemini API "OpenAI compatibility",
+            # https://ai.google.dev/gemini-api/docs/openai, thinking section; assumed on Vertex).
+            flagged = {"content": thought, "extra_content": {"google": {"thought": True}}}
+            events.append(chunk([delta(index, flagged)]))
+            text = text[len(thought) :].lstrip("\n")
         for n, piece in enumerate(split_words(text)):
             part: dict[str, Any] = {"content": piece}
             if n == 0 and extra is not None:
@@ -315,22 +390,38 @@ def _stream_chat(
                 part["extra_content"] = extra
             events.append(chunk([delta(index, part)]))
         for position, call in enumerate(message.get("tool_calls") or []):
-            # Whole tool call in one delta, with its extra_content (public captures, M, on
-            # the Gemini API's OpenAI surface, e.g. issues in noho/dayu-agent and
-            # open-webui/open-webui; unconfirmed on Vertex; index kept for OpenAI clients).
-            events.append(chunk([delta(index, {"tool_calls": [{"index": position, **call}]})]))
-    # usage on the last chunk, sent even without stream_options (docs, H: Vertex AI docs
-    # "Call open model APIs" (MaaS) stream sample; unconfirmed for Gemini);
-    # always_stream_usage=False sends it only when include_usage is asked.
+            if gemini_calls:
+                # Gemini: each call whole in its own chunk, without "index"; the signature
+                # on the first call of the step only (public captures, M: the indexless
+                # Gemini stream in open-webui/computer#224; Vertex AI docs "Thought
+                # signatures", H, for the first-call signature). gemini_stream_tool_call_index
+                # = True restores the OpenAI shape (index, finish_reason "tool_calls").
+                events.append(chunk([delta(index, {"tool_calls": [call]})]))
+            else:
+                events.append(chunk([delta(index, {"tool_calls": [{"index": position, **call}]})]))
+    # usage on the chunk that carries finish_reason, sent even without stream_options (docs,
+    # H: Vertex AI docs "Call open model APIs" (MaaS) stream sample); always_stream_usage=False
+    # sends it only when include_usage is asked; separate_usage_chunk=True sends it OpenAI's
+    # way, on an extra chunk with "choices": [].
     options = body.get("stream_options")
     wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-    last_choices = [
-        {"delta": {}, "finish_reason": c["finish_reason"], "index": i, "logprobs": None}
-        for i, c in enumerate(plan.choices)
-    ]
-    send_usage = state.settings.always_stream_usage or wants_usage
-    events.append(chunk(last_choices, plan.usage if send_usage else None))
-    return StreamResponse(events, state.take_stream_fault(), state.chunk_delay())
+    last_choices = []
+    for i, c in enumerate(plan.choices):
+        finish = c["finish_reason"]
+        if gemini_calls and finish == "tool_calls":
+            # Gemini streams end a tool-call step with "stop" (public captures, M:
+            # googleapis/python-genai#2868, envoyproxy/ai-gateway#2399).
+            finish = "stop"
+        last: dict[str, Any] = {"delta": {}, "finish_reason": finish, "index": i, "logprobs": None}
+        last_choices.append(_maas.extend_choice(last) if extras else last)
+    send_usage = settings.always_stream_usage or wants_usage
+    if send_usage and settings.separate_usage_chunk:
+        events.append(chunk(last_choices))
+        events.append(chunk([], plan.usage))
+    else:
+        events.append(chunk(last_choices, plan.usage if send_usage else None))
+    fault = state.take_stream_fault()
+    return StreamResponse(events, fault, state.chunk_delay(), settings.send_done)
 
 
 # --------------------------------------------------------------------------- embeddings
@@ -344,7 +435,7 @@ def _is_token_array(value: Any) -> bool:
     )
 
 
-def embeddings(state: EmulatorState, body: dict[str, Any], model: str, gemini3: bool) -> Reply:
+def embeddings(state: EmulatorState, body: dict[str, Any], model: str, openapi: bool) -> Reply:
     settings = state.settings
     raw_input = body.get("input")
     items: list[Any]
@@ -367,6 +458,20 @@ def embeddings(state: EmulatorState, body: dict[str, Any], model: str, gemini3: 
         # Whether Vertex takes token-id arrays is unknown (assumed: rejected unless
         # accept_token_arrays); the wording is a guess.
         raise ChatError(400, "Invalid input: expected a string or a list of strings.")
+    # At most 250 input texts per request, and gemini-embedding-001 takes one (docs, H:
+    # Vertex AI docs "Get text embeddings", API limits,
+    # https://cloud.google.com/vertex-ai/generative-ai/docs/embeddings/get-text-embeddings);
+    # the 400's wording is a guess. Switches: embeddings_max_inputs,
+    # gemini_embedding_max_inputs.
+    limit = settings.embeddings_max_inputs
+    if "gemini-embedding-001" in model:
+        limit = min(limit, settings.gemini_embedding_max_inputs)
+    if len(texts) > limit:
+        raise ChatError(
+            400,
+            f"Unable to submit request because the number of input texts ({len(texts)}) "
+            f"exceeds the maximum of {limit} for model {model}.",
+        )
     dims = body.get("dimensions", settings.embedding_dimensions)
     if dims is None:
         dims = settings.embedding_dimensions

@@ -22,6 +22,7 @@ from ._oauth import TokenStore
 from ._records import (
     Endpoint,
     Fault,
+    RawReply,
     RecordedRequest,
     Settings,
     StreamFault,
@@ -59,7 +60,8 @@ class EmulatorState:
         self._latency: dict[str, float] = {}
         self._token_latency = 0.0
         self._chunk_delay = 0.0
-        self._signatures: set[str] = set()
+        self._signatures: dict[str, str | None] = {}  # signature -> call id it was issued for
+        self._raw: list[RawReply] = []
         self._endpoints: dict[str, Endpoint] = {}
         self._counter = 0
         self._stopping = threading.Event()
@@ -117,6 +119,19 @@ class EmulatorState:
         with self._lock:
             self._replies.append(reply)
 
+    def add_raw(self, reply: RawReply) -> None:
+        with self._lock:
+            self._raw.append(reply)
+
+    def take_raw(self, route: str) -> RawReply | None:
+        """Consume the first queued verbatim answer for ``route`` (or ``any``)."""
+        with self._lock:
+            for reply in self._raw:
+                if reply.route in ("any", route):
+                    self._raw.remove(reply)
+                    return reply
+        return None
+
     def add_fault(self, fault: Fault) -> None:
         with self._lock:
             self._faults.append(fault)
@@ -152,6 +167,7 @@ class EmulatorState:
         """Clear queued replies, faults, latencies and logs (tokens and endpoints stay)."""
         with self._lock:
             self._replies.clear()
+            self._raw.clear()
             self._faults.clear()
             self._token_faults.clear()
             self._stream_faults.clear()
@@ -241,18 +257,25 @@ class EmulatorState:
             self._counter += 1
             return f"call_{self._counter}"
 
-    def new_signature(self) -> str:
-        """Issue a Gemini 3 thought signature that :meth:`signature_ok` will accept."""
+    def new_signature(self, call_id: str | None = None) -> str:
+        """Issue a Gemini 3 thought signature (for the function call ``call_id``, or for text)
+        that :meth:`signature_ok` will accept on that call."""
         signature = base64.b64encode(secrets.token_bytes(48)).decode()
         with self._lock:
-            self._signatures.add(signature)
+            self._signatures[signature] = call_id
         return signature
 
-    def signature_ok(self, signature: str) -> bool:
+    def signature_ok(self, signature: str, call_id: str | None = None) -> bool:
+        """Whether ``signature`` may sign the call ``call_id``: one of the documented
+        placeholders, or a signature this emulator issued for that very call (a text
+        signature, or another call's, does not belong to it)."""
+        if self.settings.accept_dummy_signatures and signature in DUMMY_SIGNATURES:
+            return True
         with self._lock:
-            if signature in self._signatures:
-                return True
-        return self.settings.accept_dummy_signatures and signature in DUMMY_SIGNATURES
+            if signature not in self._signatures:
+                return False
+            issued_for = self._signatures[signature]
+        return call_id is None or issued_for == call_id
 
     # ------------------------------------------------------------------ endpoints
 

@@ -52,7 +52,7 @@ import os
 import pathlib
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ._http import Server
 from ._model import QueuedReply
@@ -60,6 +60,7 @@ from ._oauth import CLOUD_PLATFORM_SCOPE, signing_key
 from ._records import (
     Endpoint,
     Fault,
+    RawReply,
     RecordedRequest,
     Settings,
     StreamFault,
@@ -127,6 +128,23 @@ class VertexEmulator:
     ``publisher/model`` exists), ``accept_dummy_signatures`` (True), ``always_stream_usage``
     (True), ``embeddings_base64`` (True), ``accept_token_arrays`` (False),
     ``names_with_project_number`` (False).
+
+    Switches that keep an older or alternative shape (the defaults follow Google's
+    published shapes; sources in ``_routes.py``, ``_model.py``, ``_maas.py``):
+    ``gemini_stream_tool_call_index`` (False: Gemini streams each tool call whole in its own
+    chunk without ``index`` and ends with finish_reason ``"stop"``; True: OpenAI's shape,
+    ``index`` and ``"tool_calls"``), ``signature_error_wording`` (``"2025"``: Vertex's
+    "Unable to submit request because function call ..." 400; ``"2026"``: "Function call is
+    missing a thought_signature in functionCall parts. ..."), ``maas_reasoning`` (``"auto"``:
+    partner models that always think do, hybrid ones when reasoning_effort / a thinking
+    config asks; ``"always"``; ``"never"``), ``maas_extra_keys`` (True: ``matched_stop``,
+    ``metadata.weight_version``, ``usage.extra_properties.google.traffic_type``,
+    ``usage.reasoning_tokens``, ``usage.prompt_tokens_details`` on partner-model answers),
+    ``send_done`` (True: streams end with ``data: [DONE]``), ``maas_capture_stream_shape``
+    (False; True: the 2024 MaaS captures' chunks, no ``id``/``created`` and ``role`` on every
+    delta), ``separate_usage_chunk`` (False: usage rides on the finish_reason chunk; True:
+    OpenAI's extra ``"choices": []`` usage chunk), ``embeddings_max_inputs`` (250) and
+    ``gemini_embedding_max_inputs`` (1).
     """
 
     project = _Setting[str]()
@@ -141,6 +159,15 @@ class VertexEmulator:
     accept_token_arrays = _Setting[bool]()
     names_with_project_number = _Setting[bool]()
     embedding_dimensions = _Setting[int]()
+    gemini_stream_tool_call_index = _Setting[bool]()
+    signature_error_wording = _Setting[Literal["2025", "2026"]]()
+    maas_reasoning = _Setting[Literal["auto", "always", "never"]]()
+    maas_extra_keys = _Setting[bool]()
+    send_done = _Setting[bool]()
+    maas_capture_stream_shape = _Setting[bool]()
+    separate_usage_chunk = _Setting[bool]()
+    embeddings_max_inputs = _Setting[int]()
+    gemini_embedding_max_inputs = _Setting[int]()
     client_email = _Setting[str]()
     oauth_client_id = _Setting[str]()
     oauth_client_secret = _Setting[str]()
@@ -399,16 +426,71 @@ class VertexEmulator:
         message: str | None = None,
         route: str = "any",
         html: bool = False,
+        retry_delay: str | None = None,
     ) -> None:
         """The next ``times`` Vertex requests on ``route`` get this error.
 
-        Body: Google's list-wrapped JSON with the canonical status name, or (``html=True``)
-        Google's HTML error page. ``retry_after`` adds a ``Retry-After`` header (seconds; Vertex
-        is not known to send one, so it is opt-in). Auth is checked before faults apply.
+        Body: Google's list-wrapped JSON with the canonical status name (a 401 is a plain
+        object, as Google's front end sends it), or (``html=True``) Google's HTML error page.
+        ``retry_after`` adds a ``Retry-After`` header (seconds; Vertex is not known to send
+        one, so it is opt-in). ``retry_delay`` (e.g. ``"1.5s"``) adds a
+        ``google.rpc.RetryInfo`` detail with that ``retryDelay``, as Vertex's 429s may carry.
+        Auth is checked before faults apply.
         """
-        if route not in ("chat", "embeddings", "endpoints", "any"):
-            raise ValueError(f"unknown route {route!r}")
-        self._state.add_fault(Fault(status, times, retry_after, message, route, html))
+        _check_route(route)
+        self._state.add_fault(Fault(status, times, retry_after, message, route, html, retry_delay))
+
+    def queue_raw(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        route: str = "chat",
+    ) -> None:
+        """Answer the next request on ``route`` with exactly these bytes (a captured fixture).
+
+        The request is still authenticated (a bad token gets the 401 instead) and recorded;
+        scripted faults apply first. A ``text/event-stream`` body is sent as received, one
+        chunk per event (split after each blank line), with :meth:`set_chunk_delay` between
+        events; any other body is sent whole with a Content-Length. ``headers`` are added
+        (Content-Length / Transfer-Encoding in them are ignored).
+        """
+        _check_route(route)
+        extra = {
+            k: v
+            for k, v in (headers or {}).items()
+            if k.lower() not in ("content-length", "transfer-encoding", "content-type")
+        }
+        self._state.add_raw(RawReply(status, bytes(body), content_type, extra, route))
+
+    def queue_fixture(self, path: str | os.PathLike[str], *, route: str = "chat") -> None:
+        """:meth:`queue_raw` from a fixture file: ``<name>.json`` or ``<name>.sse`` (or
+        ``<name>`` alone, either found) plus its sidecar ``<name>.meta.json``, whose keys
+        ``status`` (default 200), ``content_type`` (default by extension) and optional
+        ``headers`` describe the answer."""
+        target = pathlib.Path(path)
+        if target.suffix not in (".json", ".sse") or target.name.endswith(".meta.json"):
+            base = target.with_name(target.name.removesuffix(".meta.json"))
+            candidates = [base.with_name(base.name + ext) for ext in (".json", ".sse")]
+            found = [c for c in candidates if c.is_file()]
+            if not found:
+                raise FileNotFoundError(f"no {base}.json or {base}.sse")
+            target = found[0]
+        stem = target.name[: -len(target.suffix)]
+        meta_path = target.with_name(stem + ".meta.json")
+        meta: dict[str, Any] = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        default_type = (
+            "text/event-stream" if target.suffix == ".sse" else "application/json; charset=UTF-8"
+        )
+        self.queue_raw(
+            int(meta.get("status", 200)),
+            target.read_bytes(),
+            str(meta.get("content_type") or default_type),
+            dict(meta.get("headers") or {}),
+            route=route,
+        )
 
     def fail_token(
         self,
@@ -484,3 +566,8 @@ class VertexEmulator:
     def reset(self) -> None:
         """Clear queued replies, faults, latencies and logs (issued tokens stay valid)."""
         self._state.reset()
+
+
+def _check_route(route: str) -> None:
+    if route not in ("chat", "embeddings", "endpoints", "any"):
+        raise ValueError(f"unknown route {route!r}")
