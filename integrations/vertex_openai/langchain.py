@@ -22,6 +22,7 @@ from typing_extensions import Self
 
 from ._params import VertexParams
 from .connection import static_token
+from .embeddings import batches
 from .gemini import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
@@ -514,3 +515,21 @@ class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
     def _invocation_params(self) -> dict[str, Any]:
         """Floats, not the openai SDK's default base64 (``model_kwargs`` may override)."""
         return {"encoding_format": "float", **super()._invocation_params}
+
+    def embed_documents(
+        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
+    ) -> list[list[float]]:
+        """Embed ``texts`` in requests within Vertex's per-request limits (see embeddings)."""
+        vectors: list[list[float]] = []
+        for start, end in batches(texts, self.model, max_texts=chunk_size or self.chunk_size):
+            vectors += super().embed_documents(texts[start:end], end - start, **kwargs)
+        return vectors
+
+    async def aembed_documents(
+        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
+    ) -> list[list[float]]:
+        """Async :meth:`embed_documents`."""
+        vectors: list[list[float]] = []
+        for start, end in batches(texts, self.model, max_texts=chunk_size or self.chunk_size):
+            vectors += await super().aembed_documents(texts[start:end], end - start, **kwargs)
+        return vectors

@@ -27,6 +27,7 @@ from llama_index.llms.openai_like import OpenAILike
 
 from ._params import VertexParams
 from .connection import PLACEHOLDER_API_KEY, static_token
+from .embeddings import batches
 from .gemini import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
@@ -401,3 +402,17 @@ class VertexOpenAILikeEmbedding(_VertexLlamaIndex, VertexParams, OpenAILikeEmbed
     @classmethod
     def class_name(cls) -> str:
         return "VertexOpenAILikeEmbedding"
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        """One batch of LlamaIndex's, sent as requests within Vertex's limits (see embeddings)."""
+        vectors: list[list[float]] = []
+        for start, end in batches(texts, self._text_engine, max_texts=self.embed_batch_size):
+            vectors += super()._get_text_embeddings(texts[start:end])
+        return vectors
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        """Async :meth:`_get_text_embeddings`."""
+        vectors: list[list[float]] = []
+        for start, end in batches(texts, self._text_engine, max_texts=self.embed_batch_size):
+            vectors += await super()._aget_text_embeddings(texts[start:end])
+        return vectors

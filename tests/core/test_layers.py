@@ -16,6 +16,7 @@ CORE_RANKS = {
     "target": 1,
     "adc": 1,
     "gemini": 1,
+    "embeddings": 1,
     "transport": 2,
     "auth": 2,
     "connection": 3,
