@@ -23,8 +23,8 @@ ReasoningForm = Literal["field", "think", "close_only"]
 
 # (pattern on the lower-cased model name, form, thinks without being asked)
 _FORMS: list[tuple[str, ReasoningForm, bool]] = [
-    # reasoning_content on the message / delta (docs, H: "Call open model APIs" samples for
-    # DeepSeek-V3.2 and gpt-oss; the GLM, Kimi and Qwen3 thinking model cards).
+    # reasoning_content on the message / delta (docs / public captures, M: "Call open model
+    # APIs" and the publishers' MaaS pages; the GLM, Kimi and Qwen3 thinking model cards).
     ("deepseek-ai/deepseek-v3.2*", "field", False),
     ("openai/gpt-oss*", "field", True),  # gpt-oss always reasons (effort defaults to medium)
     ("zai-org/glm*", "field", False),
@@ -117,8 +117,10 @@ def apply_reasoning(plan: ChatPlan, model: str, body: dict[str, Any], mode: str,
 
 def extend_usage(usage: dict[str, Any], reasoning_tokens: int) -> dict[str, Any]:
     """MaaS usage keys: ``prompt_tokens_details: null``, top-level ``reasoning_tokens`` and
-    ``extra_properties.google.traffic_type`` (docs, H: "Call open model APIs" response
-    sample; SGLang's ``UsageInfo`` fields)."""
+    ``extra_properties.google.traffic_type`` (docs, H, for traffic_type: the Grok
+    "Function calling" example response on docs.cloud.google.com, fixture
+    tests/fixtures/vertex/openapi_responses_function_call_grok_docs.json; public captures,
+    M, for the others: SGLang's ``UsageInfo`` fields as MaaS relays them)."""
     extended = dict(usage)
     extended.setdefault("prompt_tokens_details", None)
     extended.setdefault("reasoning_tokens", reasoning_tokens)
@@ -128,7 +130,7 @@ def extend_usage(usage: dict[str, Any], reasoning_tokens: int) -> dict[str, Any]
 
 def extend_choice(choice: dict[str, Any]) -> dict[str, Any]:
     """``matched_stop`` on a finished choice: the EOS token id when the model stopped on its
-    own, else null (docs, H: "Call open model APIs" samples; SGLang's field)."""
+    own, else null (public captures, M: SGLang's field, relayed by MaaS)."""
     extended = dict(choice)
     finish = choice.get("finish_reason")
     extended["matched_stop"] = 1 if finish == "stop" else None

@@ -378,8 +378,9 @@ def _stream_chat(
         thought = choice.get("thought")
         if gemini and isinstance(thought, str):
             # Thoughts asked for without thought_tag_marker stream as content deltas flagged
-            # extra_content.google.thought (docs, H: Gemini API "OpenAI compatibility",
-            # https://ai.google.dev/gemini-api/docs/openai, thinking section; assumed on Vertex).
+            # extra_content.google.thought (public captures, M, on the Gemini API's OpenAI
+            # surface, e.g. the capture analysis in noho/dayu-agent#45; assumed on Vertex).
+            # With a marker they stay inline, tagged (docs, H: "Using OpenAI libraries").
             flagged = {"content": thought, "extra_content": {"google": {"thought": True}}}
             events.append(chunk([delta(index, flagged)]))
             text = text[len(thought) :].lstrip("\n")
@@ -393,8 +394,9 @@ def _stream_chat(
             if gemini_calls:
                 # Gemini: each call whole in its own chunk, without "index"; the signature
                 # on the first call of the step only (public captures, M: the indexless
-                # Gemini stream in open-webui/computer#224; Vertex AI docs "Thought
-                # signatures", H, for the first-call signature). gemini_stream_tool_call_index
+                # Gemini streams in open-webui/computer#224, noho/dayu-agent#45 and
+                # THU-MAIC/OpenMAIC#1556; Vertex AI docs "Thought signatures", H, for the
+                # first-call signature). gemini_stream_tool_call_index
                 # = True restores the OpenAI shape (index, finish_reason "tool_calls").
                 events.append(chunk([delta(index, {"tool_calls": [call]})]))
             else:

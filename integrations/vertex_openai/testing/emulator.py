@@ -39,6 +39,13 @@ neighbour's documented behaviour). The sources:
   captured 400 in openclaw/openclaw#77925.
 * Gemini API docs, "Thought signatures" (FAQ),
   https://ai.google.dev/gemini-api/docs/thought-signatures
+* Vertex AI docs, "Get text embeddings" (API limits: 250 texts per request, one for
+  gemini-embedding-001),
+  https://cloud.google.com/vertex-ai/generative-ai/docs/embeddings/get-text-embeddings
+* Public captures of Gemini's OpenAI-compatible streams and errors: googleapis/python-genai#2868
+  (streamed tool calls end with "stop", unary with "tool_calls"), open-webui/computer#224 and
+  THU-MAIC/OpenMAIC#1556 (tool calls without ``index``), manthanabc/paws#103 (the 2026
+  thought-signature wording); verbatim copies live in ``tests/fixtures/vertex/``.
 * googleapis/google-auth-library-python, ``google/oauth2/service_account.py`` and
   ``google/oauth2/credentials.py`` (what google-auth sends to a ``token_uri``).
 """
