@@ -229,10 +229,12 @@ async def test_tool_loop_gemini3_async(
     assert all(r.status == 200 for r in chat_requests(vertex_emulator))
 
 
-def test_missing_signature_is_rejected_by_gemini3(
+def test_history_without_signatures_gets_the_placeholder(
     chat_model: Factory, vertex_emulator: VertexEmulator
 ) -> None:
-    """What happens without the capture: Vertex's 400, with its message, reaches the user."""
+    """History no model signed (another model's, a checkpoint from before this package):
+    Google's placeholder signature goes on the current turn's unsigned steps, so Gemini 3
+    answers instead of a 400; a signature that is not the call's own is still refused."""
     model = chat_model(model=GEMINI3).bind_tools([GetWeather])
     first = model.invoke("Weather in Bern?")
     stripped = AIMessage(content=first.content, tool_calls=first.tool_calls)
@@ -241,10 +243,31 @@ def test_missing_signature_is_rejected_by_gemini3(
         stripped,
         ToolMessage("mild", tool_call_id=first.tool_calls[0]["id"]),
     ]
+    assert model.invoke(history).content == "Tool result: mild"
+    sent = chat_requests(vertex_emulator)[-1].body["messages"][1]["tool_calls"][0]
+    assert (
+        sent["extra_content"]["google"]["thought_signature"] == "skip_thought_signature_validator"
+    )
+    forged = AIMessage(
+        content=first.content,
+        tool_calls=first.tool_calls,
+        additional_kwargs={
+            EXTRA_CONTENT_KEY: {
+                "tool_calls": [
+                    {
+                        "id": first.tool_calls[0]["id"],
+                        "index": 0,
+                        "extra_content": {"google": {"thought_signature": "bm90IGEgc2lnbmF0dXJl"}},
+                    }
+                ]
+            }
+        },
+    )
     with pytest.raises(openai.BadRequestError) as caught:
-        model.invoke(history)
+        model.invoke([history[0], forged, history[2]])
     assert caught.value.status_code == 400
-    assert "missing a `thought_signature`" in str(caught.value)
+    assert "thought_signature" in str(caught.value)
+    assert "INVALID_ARGUMENT" in str(caught.value)
 
 
 def test_parallel_calls_and_repeated_stream_signatures(

@@ -28,7 +28,8 @@ def _embedding_requests(emu: VertexEmulator) -> list:  # type: ignore[type-arg]
 def test_embed_documents_and_query(
     embeddings_model: Factory, vertex_emulator: VertexEmulator
 ) -> None:
-    embeddings = embeddings_model()
+    # text-embedding-005 takes up to 250 texts a request (gemini-embedding-001 takes one).
+    embeddings = embeddings_model(model="text-embedding-005")
     vectors = embeddings.embed_documents(["hello world", "bonjour"])
     dims = vertex_emulator.embedding_dimensions
     assert vectors == [embedding_vector("hello world", dims), embedding_vector("bonjour", dims)]
@@ -40,14 +41,14 @@ def test_embed_documents_and_query(
     # Raw strings (no tiktoken token arrays), floats (not the SDK's base64), publisher prefix.
     assert first.body == {
         "input": ["hello world", "bonjour"],
-        "model": "google/gemini-embedding-001",
+        "model": "google/text-embedding-005",
         "encoding_format": "float",
     }
     assert fetched(vertex_emulator) == 1
 
 
 async def test_async_embeddings(embeddings_model: Factory, vertex_emulator: VertexEmulator) -> None:
-    embeddings = embeddings_model()
+    embeddings = embeddings_model(model="text-embedding-005")
     vectors = await embeddings.aembed_documents(["a", "b", "c"])
     assert len(vectors) == 3
     assert await embeddings.aembed_query("b") == vectors[1]
@@ -58,7 +59,7 @@ async def test_async_embeddings(embeddings_model: Factory, vertex_emulator: Vert
 
 def test_batching(embeddings_model: Factory, vertex_emulator: VertexEmulator) -> None:
     texts = [f"text number {i}" for i in range(5)]
-    vectors = embeddings_model(chunk_size=2).embed_documents(texts)
+    vectors = embeddings_model(model="text-embedding-005", chunk_size=2).embed_documents(texts)
     dims = vertex_emulator.embedding_dimensions
     assert vectors == [embedding_vector(t, dims) for t in texts]
     assert [r.body["input"] for r in _embedding_requests(vertex_emulator)] == [
