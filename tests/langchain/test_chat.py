@@ -673,3 +673,35 @@ def test_construction_errors(chat_model: Factory, vertex_emulator: VertexEmulato
         chat_model(api_endpoint="http://example.com")
     with pytest.raises(ValueError, match="static access token"):
         chat_model(api_key=lambda: "tok")
+
+
+async def test_create_agent_three_streamed_turns_of_parallel_calls(
+    chat_model: Factory, vertex_emulator: VertexEmulator
+) -> None:
+    """Gemini's stream shape (index-less calls in separate chunks, finish_reason "stop")."""
+    agents = pytest.importorskip("langchain.agents")
+    assert vertex_emulator.gemini_stream_tool_call_index is False
+    called: list[str] = []
+
+    @tool
+    def get_time(city: str) -> str:
+        """The local time in a city."""
+        called.append(city)
+        return f"noon in {city}"
+
+    for first, second in (("Paris", "Rome"), ("Oslo", "Lima"), ("Kyiv", "Doha")):
+        vertex_emulator.queue_reply(
+            tool_calls=[
+                {"name": "get_time", "arguments": {"city": first}},
+                {"name": "get_time", "arguments": {"city": second}},
+            ]
+        )
+    agent = agents.create_agent(chat_model(model=GEMINI3, streaming=True), tools=[get_time])
+    result = await agent.ainvoke({"messages": [HumanMessage("Six cities?")]})
+    assert sorted(called) == sorted(["Paris", "Rome", "Oslo", "Lima", "Kyiv", "Doha"])
+    assert result["messages"][-1].content == "Tool result: noon in Doha"
+    requests = chat_requests(vertex_emulator)
+    assert len(requests) == 4 and all(r.status == 200 and r.body["stream"] for r in requests)
+    steps = [m for m in requests[-1].body["messages"] if m["role"] == "assistant"]
+    assert [len(s["tool_calls"]) for s in steps] == [2, 2, 2]
+    assert all(s["tool_calls"][0]["extra_content"]["google"]["thought_signature"] for s in steps)
