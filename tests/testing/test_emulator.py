@@ -458,7 +458,8 @@ def test_gemini3_thought_signatures(emu: VertexEmulator, http: httpx.Client) -> 
         "Unable to submit request because function call `exec` in the 2. content block is "
         f"missing a `thought_signature`. Learn more: {SIG_DOC}"
     )
-    altered = {**call, "extra_content": {"google": {"thought_signature": "A" + signature[1:]}}}
+    other = "B" if signature.startswith("A") else "A"  # a signature that is surely different
+    altered = {**call, "extra_content": {"google": {"thought_signature": other + signature[1:]}}}
     bad = follow_up(altered)
     assert bad.status_code == 400 and "invalid" in _error(bad)["message"]
     ok = follow_up(call)
