@@ -52,16 +52,6 @@ def validate(instance: Any, schema: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def emu(vertex_emulator: VertexEmulator) -> VertexEmulator:
-    return vertex_emulator
-
-
-@pytest.fixture
-def token(emu: VertexEmulator) -> str:
-    return emu.issue_token()
-
-
-@pytest.fixture
 def http(emu: VertexEmulator, token: str) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=emu.url, headers={"Authorization": f"Bearer {token}"}, timeout=10

@@ -33,16 +33,6 @@ TOOLS = [
 
 
 @pytest.fixture
-def emu(vertex_emulator: VertexEmulator) -> VertexEmulator:
-    return vertex_emulator
-
-
-@pytest.fixture
-def token(emu: VertexEmulator) -> str:
-    return emu.issue_token()
-
-
-@pytest.fixture
 def http(emu: VertexEmulator, token: str) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=emu.base_url(), headers={"Authorization": f"Bearer {token}"}, timeout=10
