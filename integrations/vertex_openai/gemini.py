@@ -22,6 +22,7 @@ from typing import Any
 __all__ = [
     "EXTRA_CONTENT_KEY",
     "PLACEHOLDER_SIGNATURE",
+    "ToolCallDeltas",
     "capture_extra_content",
     "google_options",
     "merge_extra_body",
@@ -242,6 +243,85 @@ def merge_extra_content(
     if not calls:
         del result["tool_calls"]
     return result or None
+
+
+# --------------------------------------------------------------------------------------------
+# Streamed tool calls in OpenAI's form
+
+
+class ToolCallDeltas:
+    """One stream's tool-call deltas, put in the form OpenAI clients merge correctly.
+
+    OpenAI streams a call's first delta with ``id``, ``type`` and ``function.name`` and its
+    later deltas with the same ``index`` and argument text only; the openai SDK, LangChain and
+    LlamaIndex merge by ``index`` and concatenate every string. Gemini differs:
+
+    * plain streams send each call whole in one delta *without* ``index``, parallel calls in
+      separate chunks (Gemini API OpenAI-compatible stream captured in THU-MAIC/OpenMAIC#1556;
+      see ``tests/fixtures/vertex/``);
+    * with ``stream_function_call_arguments`` every fragment repeats ``id``, ``type`` and
+      ``name``, and ``index`` is not stable per call (Vertex docs "Chat Completions API
+      examples", https://docs.cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/
+      examples: call ``c855…`` arrives as index 1 then 0).
+
+    So calls are told apart by ``id`` when there is one, else by the given ``index``, else an
+    entry with a function name starts a new call and one without continues the last. Each call
+    gets its own index in order of appearance; fragments after a call's first lose the repeated
+    ``id``, ``type`` and ``name``. A stream already in OpenAI's form (calls numbered 0, 1, ...
+    as they come) is left unchanged.
+    """
+
+    __slots__ = ("_by_given", "_by_id", "_last", "_next")
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, int] = {}
+        self._by_given: dict[int, int] = {}
+        self._next = 0
+        self._last: int | None = None
+
+    def normalize_chunk(self, chunk: Any) -> bool:
+        """Normalize the tool calls of one ``chat.completion.chunk`` in place; True if changed."""
+        changed = False
+        choices = chunk.get("choices") if isinstance(chunk, Mapping) else None
+        for choice in choices if isinstance(choices, list) else ():
+            delta = choice.get("delta") if isinstance(choice, Mapping) else None
+            calls = delta.get("tool_calls") if isinstance(delta, Mapping) else None
+            for call in calls if isinstance(calls, list) else ():
+                if isinstance(call, MutableMapping):
+                    changed = self._normalize(call) or changed
+        return changed
+
+    def _normalize(self, call: MutableMapping[str, Any]) -> bool:
+        call_id, given = call.get("id"), call.get("index")
+        function = call.get("function")
+        name = function.get("name") if isinstance(function, Mapping) else None
+        if isinstance(call_id, str) and call_id:
+            index = self._by_id.get(call_id)
+            first = index is None
+            if index is None:
+                index = self._by_id[call_id] = self._new(given)
+        elif isinstance(given, int) and given in self._by_given:
+            index, first = self._by_given[given], False
+        elif isinstance(given, int) or name or self._last is None:
+            index, first = self._new(given), True
+        else:
+            index, first = self._last, False
+        self._last = index
+        changed = call.get("index") != index
+        call["index"] = index
+        if not first:
+            for key in ("id", "type"):
+                changed = call.pop(key, None) is not None or changed
+            if isinstance(function, MutableMapping) and "name" in function:
+                del function["name"]
+                changed = True
+        return changed
+
+    def _new(self, given: Any) -> int:
+        index, self._next = self._next, self._next + 1
+        if isinstance(given, int):
+            self._by_given[given] = index
+        return index
 
 
 # --------------------------------------------------------------------------------------------

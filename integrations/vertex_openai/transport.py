@@ -33,7 +33,7 @@ import httpx
 from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, zstd)
 
 from .errors import VertexStreamError
-from .gemini import sign_unsigned_tool_calls, validates_signatures
+from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
 
 __all__ = [
     "AsyncVertexTransport",
@@ -173,21 +173,17 @@ class _Events:
     * Decoded here when compressed (``Content-Encoding: gzip``...): the completeness check and
       the tool-call fix must read the events, not compressed bytes; the response then goes on
       without its Content-Encoding.
-    * Streamed tool calls without ``index`` get one. Gemini streams each tool call whole in
-      one delta without an index, parallel calls in separate chunks (Gemini API "OpenAI
-      compatibility" streams; users' captures); OpenAI clients merge deltas by index, so two
-      index-less calls would become one (LlamaIndex: name ``get_timeget_time``). An index-less
-      entry with an id or a function name starts a new call; one with neither continues the
-      last call.
+    * Streamed tool-call deltas are put in OpenAI's form (:class:`~vertex_openai.gemini.
+      ToolCallDeltas`): every OpenAI client merges them by ``index``, which Gemini leaves out
+      or does not keep stable per call.
     """
 
-    __slots__ = ("_decoder", "_last", "_next", "_pending", "watch")
+    __slots__ = ("_calls", "_decoder", "_pending", "watch")
 
     def __init__(self, decoder: Any) -> None:
         self._decoder = decoder
         self._pending = b""  # an incomplete event held back (the SDK waits for whole events)
-        self._next = 0  # the next free tool call index
-        self._last: int | None = None
+        self._calls = ToolCallDeltas()
         self.watch = _Completion()
 
     def feed(self, chunk: bytes) -> bytes:
@@ -227,21 +223,9 @@ class _Events:
             payload = json.loads(line[5:])
         except ValueError:
             return line
-        changed = False
-        for choice in payload.get("choices") or () if isinstance(payload, dict) else ():
-            delta = choice.get("delta") if isinstance(choice, dict) else None
-            calls = delta.get("tool_calls") if isinstance(delta, dict) else None
-            for call in calls if isinstance(calls, list) else ():
-                if not isinstance(call, dict):
-                    continue
-                index = call.get("index")
-                if not isinstance(index, int):
-                    starts = bool(call.get("id") or (call.get("function") or {}).get("name"))
-                    index = self._next if starts or self._last is None else self._last
-                    call["index"] = index
-                    changed = True
-                self._last, self._next = index, max(self._next, index + 1)
-        return b"data: " + json.dumps(payload, separators=(",", ":")).encode() if changed else line
+        if not self._calls.normalize_chunk(payload):
+            return line
+        return b"data: " + json.dumps(payload, separators=(",", ":")).encode()
 
     def error(self, url: httpx.URL, cause: BaseException | None = None) -> VertexStreamError:
         return self.watch.error(url, cause)

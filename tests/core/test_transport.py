@@ -202,7 +202,7 @@ def test_index_less_tool_calls_get_indexes(size: int) -> None:
     ]
 
 
-def test_indexed_and_partial_tool_calls_are_left_as_they_are() -> None:
+def test_partial_tool_calls_are_numbered_in_order() -> None:
     def delta(call: dict[str, object]) -> dict[str, object]:
         return {"choices": [{"delta": {"tool_calls": [call]}}]}
 
@@ -218,8 +218,9 @@ def test_indexed_and_partial_tool_calls_are_left_as_they_are() -> None:
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         calls = _tool_call_deltas(b"".join(response.iter_bytes()))
-    # An index-less continuation belongs to the last call; a new id starts the next one.
-    assert [c["index"] for c in calls] == [3, 3, 3, 4]
+    # An index-less continuation belongs to the last call; a new id starts the next one;
+    # calls are numbered in order of appearance.
+    assert [c["index"] for c in calls] == [0, 0, 0, 1]
 
 
 def _gzip_sse(body: bytes) -> httpx.MockTransport:
@@ -287,3 +288,78 @@ def test_unsigned_gemini3_history_gets_the_placeholder_on_the_wire(model: str) -
     else:
         assert "extra_content" not in sent
     assert "extra_content" not in json.loads(other.content)["messages"][1]["tool_calls"][0]
+
+
+def test_openai_form_streams_come_out_unchanged() -> None:
+    openai_form = [
+        {
+            "choices": [
+                {
+                    "delta": {
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "a",
+                                "type": "function",
+                                "function": {"name": "f", "arguments": ""},
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
+        {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}}]},
+        {
+            "choices": [
+                {
+                    "delta": {
+                        "tool_calls": [
+                            {
+                                "index": 1,
+                                "id": "b",
+                                "type": "function",
+                                "function": {"name": "g", "arguments": "{}"},
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
+        {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    body = _events(openai_form)
+    with (
+        httpx.Client(transport=VertexTransport(_sse(body))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+    ):
+        assert b"".join(response.iter_bytes()) == body
+
+
+def test_fragments_repeating_id_and_name_with_unstable_index() -> None:
+    """Vertex's stream_function_call_arguments example: every fragment repeats id and name."""
+
+    def fragment(call_id: str, index: int, arguments: str) -> dict[str, object]:
+        call = {
+            "id": call_id,
+            "index": index,
+            "type": "function",
+            "function": {"name": "weather", "arguments": arguments},
+        }
+        return {"choices": [{"delta": {"tool_calls": [call]}}]}
+
+    stream = [
+        fragment("c1", 1, ""),
+        fragment("c1", 0, '{"city":'),
+        fragment("c1", 0, '"Boston"}'),
+        fragment("c2", 0, ""),
+        fragment("c2", 1, '{"city":"Delhi"}'),
+        {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    with (
+        httpx.Client(transport=VertexTransport(_sse(_events(stream)))) as client,
+        client.stream("POST", "http://127.0.0.1/chat/completions") as response,
+    ):
+        calls = _tool_call_deltas(b"".join(response.iter_bytes()))
+    assert [c["index"] for c in calls] == [0, 0, 0, 1, 1]
+    assert [c.get("id") for c in calls] == ["c1", None, None, "c2", None]
+    assert [c["function"].get("name") for c in calls] == ["weather", None, None, "weather", None]  # type: ignore[attr-defined]
