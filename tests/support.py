@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import importlib.util
 import re
 import textwrap
 import time
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from vertex_openai import TokenSource, VertexConnection, resolve_target
 from vertex_openai.testing import RecordedRequest, VertexEmulator
@@ -22,6 +25,23 @@ from vertex_openai.testing import RecordedRequest, VertexEmulator
 LOCATION = "us-central1"
 #: A Gemini 3 model (the emulator checks thought signatures for it).
 GEMINI3 = "gemini-3-pro-preview"
+
+
+def installed(module: str) -> bool:
+    """True when ``module`` can be imported (False, not an error, when a parent is missing)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+#: Skip marks for the tests that need a framework extra (the openai 3.x job has no LlamaIndex).
+needs_langchain = pytest.mark.skipif(
+    not installed("langchain_openai"), reason="needs the [langchain] extra"
+)
+needs_llama_index = pytest.mark.skipif(
+    not installed("llama_index.llms.openai_like"), reason="needs the [llama-index] extra"
+)
 
 
 def target(emu: VertexEmulator, **kwargs: Any) -> dict[str, Any]:

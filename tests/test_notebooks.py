@@ -8,11 +8,12 @@ temporary directory that ``JUPYTER_PATH`` puts first.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+
+from support import installed
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -22,15 +23,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 
 
 def _missing(requires: list[str]) -> list[str]:
-    missing = []
-    for name in requires:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            missing.append(name)
-    return missing
+    return [name for name in requires if not installed(name)]
 
 
 @pytest.fixture(scope="module")

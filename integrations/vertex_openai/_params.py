@@ -139,9 +139,18 @@ class VertexParams(BaseModel):
                 memo[id(value)] = value
         return super().__deepcopy__(memo)
 
-    def _vertex_connection(self, api_key: Any = None) -> VertexConnection:
-        """A new connection from these parameters (``api_key``: a static token, or None)."""
-        return VertexConnection.create(
+    def _attach_connection(self, api_key: Any, base_url_name: str, base_url: Any) -> str:
+        """Build this new model's one connection; return the base URL for the framework field.
+
+        Args:
+            api_key: a static token, or None (credentials or Application Default Credentials).
+            base_url_name, base_url: the framework's own base-URL parameter and what the user
+                gave for it, which must be empty or the derived URL.
+
+        Raises:
+            ValueError: bad target parameters, or a different base URL.
+        """
+        connection = VertexConnection.create(
             project=self.project,
             location=self.location,
             endpoint_id=self.endpoint_id,
@@ -151,6 +160,9 @@ class VertexParams(BaseModel):
             quota_project=self.quota_project,
             api_key=api_key,
         )
+        connection.check_base_url(base_url_name, base_url)
+        self._connection = connection
+        return connection.base_url
 
     def _google_options(self) -> dict[str, Any]:
         """The Gemini options for ``extra_body.google`` (empty when none is set)."""

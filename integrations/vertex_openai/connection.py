@@ -198,21 +198,20 @@ class VertexConnection:
         ``OPENAI_CUSTOM_HEADERS``, ...) reaches Google, from this client or from its copies
         (``with_options``).
         """
-        return _OpenAI(
-            api_key=PLACEHOLDER_API_KEY,
-            base_url=self.base_url,
-            http_client=self.http_client(),
-            **kwargs,
-        )
+        return _OpenAI(**self.client_kwargs(is_async=False), **kwargs)
 
     def async_openai_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` on this connection (see :meth:`openai_client`)."""
-        return _AsyncOpenAI(
-            api_key=PLACEHOLDER_API_KEY,
-            base_url=self.base_url,
-            http_client=self.async_http_client(),
-            **kwargs,
-        )
+        return _AsyncOpenAI(**self.client_kwargs(is_async=True), **kwargs)
+
+    def client_kwargs(self, *, is_async: bool) -> dict[str, Any]:
+        """What an openai client on this connection is built with: the placeholder api_key
+        (the token is set per request), the base URL and the signed HTTP client."""
+        return {
+            "api_key": PLACEHOLDER_API_KEY,
+            "base_url": self.base_url,
+            "http_client": self.async_http_client() if is_async else self.http_client(),
+        }
 
 
 # What the openai SDK fills in from OPENAI_* variables when an argument is None (its client's

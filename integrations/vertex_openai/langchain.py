@@ -76,10 +76,10 @@ class _VertexLangChain:
                 f"{', '.join(given)} cannot be used with Vertex AI here: requests go through "
                 "the connection's own signed HTTP clients (token refresh, Vertex error bodies)"
             )
-        connection = self._vertex_connection(self.openai_api_key)
-        connection.check_base_url("base_url", self.openai_api_base)
-        self._connection = connection
-        self.openai_api_base = connection.base_url
+        self.openai_api_base = self._attach_connection(
+            self.openai_api_key, "base_url", self.openai_api_base
+        )
+        connection = self.connection
         options = {
             "timeout": self.request_timeout,
             "max_retries": self.max_retries,

@@ -99,9 +99,7 @@ class _VertexLlamaIndex:
         # The framework's __init__ resolved these from OPENAI_* variables; here they are
         # Vertex's: api_version is the target's, api_base is derived.
         self.api_version = api_version
-        self._connection = self._vertex_connection(_static_token(api_key))
-        self.connection.check_base_url("api_base", api_base)
-        self.api_base = self.connection.base_url
+        self.api_base = self._attach_connection(_static_token(api_key), "api_base", api_base)
 
     def _client_options(self) -> dict[str, Any]:
         return {
@@ -112,29 +110,25 @@ class _VertexLlamaIndex:
 
     def _get_credential_kwargs(self: Any, is_async: bool = False) -> dict[str, Any]:
         """For any LlamaIndex path that builds its own client: the connection's signed one."""
-        connection = self.connection
-        return {
-            "api_key": PLACEHOLDER_API_KEY,
-            "base_url": connection.base_url,
-            "http_client": connection.async_http_client() if is_async else connection.http_client(),
-            **self._client_options(),
-        }
+        return {**self.connection.client_kwargs(is_async=is_async), **self._client_options()}
 
     def _get_client(self: Any) -> Any:
         """The openai client on the connection (the hook LlamaIndex's classes call)."""
-        if not self.reuse_client:
-            return self.connection.openai_client(**self._client_options())
-        if self._client is None:
-            self._client = self.connection.openai_client(**self._client_options())
-        return self._client
+        return self._reused("_client", self.connection.openai_client)
 
     def _get_aclient(self: Any) -> Any:
         """The async openai client on the connection."""
+        return self._reused("_aclient", self.connection.async_openai_client)
+
+    def _reused(self: Any, attribute: str, build: Any) -> Any:
+        """The client kept in ``attribute`` (a new one each time with ``reuse_client=False``)."""
         if not self.reuse_client:
-            return self.connection.async_openai_client(**self._client_options())
-        if self._aclient is None:
-            self._aclient = self.connection.async_openai_client(**self._client_options())
-        return self._aclient
+            return build(**self._client_options())
+        client = getattr(self, attribute)
+        if client is None:
+            client = build(**self._client_options())
+            setattr(self, attribute, client)
+        return client
 
 
 class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ignore[misc]

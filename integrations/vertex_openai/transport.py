@@ -227,9 +227,6 @@ class _Events:
             return line
         return b"data: " + json.dumps(payload, separators=(",", ":")).encode()
 
-    def error(self, url: httpx.URL, cause: BaseException | None = None) -> VertexStreamError:
-        return self.watch.error(url, cause)
-
 
 _TOOL_CALLS = b'"tool_calls"'
 
@@ -252,12 +249,12 @@ class _CheckedStream(httpx.SyncByteStream):
         except httpx.TransportError as exc:
             if events.watch.complete:
                 raise  # the answer was whole: a plain transport error, not a cut answer
-            raise events.error(self._url, exc) from exc
+            raise events.watch.error(self._url, exc) from exc
         out = events.end()
         if out:
             yield out
         if not events.watch.complete:
-            raise events.error(self._url)
+            raise events.watch.error(self._url)
 
     def close(self) -> None:
         self._inner.close()
@@ -279,12 +276,12 @@ class _AsyncCheckedStream(httpx.AsyncByteStream):
         except httpx.TransportError as exc:
             if events.watch.complete:
                 raise
-            raise events.error(self._url, exc) from exc
+            raise events.watch.error(self._url, exc) from exc
         out = events.end()
         if out:
             yield out
         if not events.watch.complete:
-            raise events.error(self._url)
+            raise events.watch.error(self._url)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -309,8 +306,10 @@ def _error_response(
 
 
 def _events_of(response: httpx.Response) -> _Events | None:
-    """The event processing of an SSE response; None when its encoding is not one we decode
-    (then it is passed on untouched and httpx decodes it)."""
+    """The event processing of an SSE response; None for any other response, or for an
+    encoding we do not decode (then it is passed on untouched and httpx decodes it)."""
+    if not _is_event_stream(response):
+        return None
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
         return _Events(None)
@@ -392,7 +391,7 @@ class VertexTransport(httpx.BaseTransport):
             finally:
                 response.close()
             return _error_response(response, request, body)
-        events = _events_of(response) if _is_event_stream(response) else None
+        events = _events_of(response)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.SyncByteStream)
@@ -418,7 +417,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
             finally:
                 await response.aclose()
             return _error_response(response, request, body)
-        events = _events_of(response) if _is_event_stream(response) else None
+        events = _events_of(response)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.AsyncByteStream)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
-
-import pytest
 
 from vertex_openai.embeddings import (
     MAX_TEXTS_PER_REQUEST,
@@ -15,7 +12,7 @@ from vertex_openai.embeddings import (
 )
 from vertex_openai.testing import VertexEmulator, embedding_vector
 
-from support import target
+from support import needs_langchain, needs_llama_index, target
 
 
 def test_batches_respect_count_tokens_and_one_text_models() -> None:
@@ -51,7 +48,7 @@ def _expected(texts: list[str], dimensions: int) -> list[list[float]]:
     return [embedding_vector(t, dimensions) for t in texts]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("langchain_openai") is None, reason="[langchain]")
+@needs_langchain
 async def test_langchain_splits_by_vertex_limits(vertex_emulator: VertexEmulator) -> None:
     from vertex_openai.langchain import VertexOpenAIEmbeddings
 
@@ -66,11 +63,7 @@ async def test_langchain_splits_by_vertex_limits(vertex_emulator: VertexEmulator
     assert _sizes(emu) == [1, 1, 1]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("llama_index") is None
-    or importlib.util.find_spec("llama_index.embeddings") is None,
-    reason="[llama-index]",
-)
+@needs_llama_index
 async def test_llama_index_splits_by_vertex_limits(vertex_emulator: VertexEmulator) -> None:
     from vertex_openai.llama_index import VertexOpenAILikeEmbedding
 

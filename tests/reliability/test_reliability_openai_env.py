@@ -6,7 +6,6 @@ recognisable value; the emulator then shows what Vertex would have received.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 import vertex_openai
 from vertex_openai.testing import RecordedRequest, VertexEmulator
 
-from support import target
+from support import needs_langchain, needs_llama_index, target
 
 MARK = "from-openai-env"
 
@@ -87,21 +86,6 @@ async def test_async_plain_client(vertex_emulator: VertexEmulator, openai_env: N
         model="google/gemini-embedding-001", input=["b"]
     )
     assert_nothing_of_openai(emu, emu.requests)
-
-
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # a parent package is missing
-        return False
-
-
-needs_langchain = pytest.mark.skipif(
-    not _installed("langchain_openai"), reason="needs the [langchain] extra"
-)
-needs_llama_index = pytest.mark.skipif(
-    not _installed("llama_index.llms.openai_like"), reason="needs the [llama-index] extra"
-)
 
 
 @needs_langchain

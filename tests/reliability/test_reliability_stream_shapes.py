@@ -8,7 +8,6 @@ A stream may end without ``data: [DONE]`` (a 2024 capture of a live MaaS stream 
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 import vertex_openai
 from vertex_openai.testing import VertexEmulator
 
-from support import target
+from support import needs_langchain, needs_llama_index, target
 
 SHAPES = {
     "published-default": {},
@@ -25,13 +24,6 @@ SHAPES = {
     "separate-usage-chunk": {"separate_usage_chunk": True},
 }
 MODELS = ["google/gemini-2.5-flash", "meta/llama-3.3-70b-instruct-maas"]
-
-
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _shape(emu: VertexEmulator, shape: str) -> None:
@@ -57,7 +49,7 @@ def test_plain_client(vertex_emulator: VertexEmulator, shape: str, model: str) -
     assert usage is not None and usage.total_tokens > 0
 
 
-@pytest.mark.skipif(not _installed("langchain_openai"), reason="needs the [langchain] extra")
+@needs_langchain
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 async def test_langchain(vertex_emulator: VertexEmulator, shape: str, model: str) -> None:
@@ -73,9 +65,7 @@ async def test_langchain(vertex_emulator: VertexEmulator, shape: str, model: str
         assert full.usage_metadata and full.usage_metadata["total_tokens"] > 0
 
 
-@pytest.mark.skipif(
-    not _installed("llama_index.llms.openai_like"), reason="needs the [llama-index] extra"
-)
+@needs_llama_index
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 async def test_llama_index(vertex_emulator: VertexEmulator, shape: str, model: str) -> None:

@@ -9,7 +9,6 @@ astream) and ``VertexOpenAILike`` (chat, stream_chat, astream_chat).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 import vertex_openai
 from vertex_openai.testing import VertexEmulator
 
-from support import chat_requests, target
+from support import chat_requests, installed, target
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "vertex"
 # The request goes to a model the emulator does not check signatures for: the fixture's own
@@ -63,15 +62,8 @@ class Seen:
     next_turn: Any = None  # a callable sending the tool results back, where the client has one
 
 
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-HAS_LANGCHAIN = _installed("langchain_openai")
-HAS_LLAMA_INDEX = _installed("llama_index.llms.openai_like")
+HAS_LANGCHAIN = installed("langchain_openai")
+HAS_LLAMA_INDEX = installed("llama_index.llms.openai_like")
 
 TOOLS_OPENAI = [
     {

@@ -16,6 +16,7 @@ import secrets
 import threading
 from collections import deque
 from dataclasses import replace
+from typing import TypeVar
 
 from ._model import DUMMY_SIGNATURES, QueuedReply
 from ._oauth import TokenStore
@@ -29,6 +30,9 @@ from ._records import (
     TokenFault,
     TokenRequest,
 )
+
+# A scripted fault that counts its uses down (TokenFault, StreamFault).
+_Counted = TypeVar("_Counted", TokenFault, StreamFault)
 
 
 class EmulatorState:
@@ -191,23 +195,20 @@ class EmulatorState:
         return None
 
     def take_token_fault(self) -> TokenFault | None:
-        with self._lock:
-            if not self._token_faults:
-                return None
-            fault = self._token_faults[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self._token_faults.pop(0)
-            return fault
+        return self._take_first(self._token_faults)
 
     def take_stream_fault(self) -> StreamFault | None:
+        return self._take_first(self._stream_faults)
+
+    def _take_first(self, faults: list[_Counted]) -> _Counted | None:
+        """The first scripted fault, used once more (dropped when used up)."""
         with self._lock:
-            if not self._stream_faults:
+            if not faults:
                 return None
-            fault = self._stream_faults[0]
+            fault = faults[0]
             fault.remaining -= 1
             if fault.remaining <= 0:
-                self._stream_faults.pop(0)
+                faults.pop(0)
             return fault
 
     def pop_reply(self) -> QueuedReply | None:
