@@ -17,11 +17,13 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from langchain_openai.embeddings.base import OpenAIEmbeddings
+from pydantic import BaseModel as PydanticBaseModel
 from pydantic import Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from ._params import VertexParams
 from .connection import static_token
+from .content import media_part
 from .embeddings import batches
 from .gemini import (
     EXTRA_CONTENT_KEY,
@@ -29,6 +31,7 @@ from .gemini import (
     merge_extra_body,
     restore_extra_content,
 )
+from .schemas import gemini_response_format, is_gemini_model
 
 __all__ = ["EXTRA_CONTENT_KEY", "ChatVertexOpenAI", "VertexOpenAIEmbeddings"]
 
@@ -350,12 +353,39 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
 
         Per-call ``model`` gets the publisher prefix, per-call ``extra_body`` and
         ``reasoning_effort`` are merged with the Gemini options (ValueError on a conflict),
-        and captured thought signatures go back on the assistant messages.
+        and captured thought signatures go back on the assistant messages. For Gemini,
+        standard ``file`` / ``video`` / ``audio`` / ``image`` blocks (a ``gs://`` or
+        ``https://`` URL, or base64 with a ``mime_type``) become the content parts Vertex
+        reads (:func:`vertex_openai.content.media_part`), and tool and response schemas are
+        made Gemini-safe (:mod:`vertex_openai.schemas`); ValueError before anything is sent
+        where they cannot be.
         """
         messages = self._convert_input(input_).to_messages()
+        model = self.connection.model_name(kwargs.get("model") or self.model_name)
+        gemini = self.endpoint_id is None and is_gemini_model(model)
+        if gemini:
+            messages = [_with_vertex_files(m, self.file_parts) for m in messages]
         payload: dict[str, Any] = super()._get_request_payload(messages, stop=stop, **kwargs)
         # The model may have been renamed since (model_copy, assignment): prefix every time.
         payload["model"] = self.connection.model_name(payload.get("model"))
+        self._gemini_safe(payload, payload["model"])
+        if gemini and _is_model_class(payload.get("response_format")):
+            # with_structured_output(method="json_schema") with a pydantic class: the openai
+            # SDK's parse() sends the class's own schema ($defs, additionalProperties) and
+            # parses the answer with the class; the Gemini-safe schema goes out instead
+            # (extra_body keys replace the SDK's top-level ones), parsing is unchanged.
+            cls = payload["response_format"]
+            safe = gemini_response_format(
+                {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": cls.__name__,
+                        "schema": cls.model_json_schema(),
+                        "strict": True,
+                    },
+                }
+            )
+            payload["extra_body"] = {**(payload.get("extra_body") or {}), "response_format": safe}
         # The Gemini options were merged by _default_params; only a per-call override needs
         # the work again.
         if "extra_body" in kwargs or "reasoning_effort" in kwargs:
@@ -429,6 +459,54 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         seen = _StreamedExtraContent()
         async for chunk in super()._astream(messages, stop=stop, run_manager=run_manager, **kwargs):
             yield seen.dedupe(chunk)
+
+
+def _is_model_class(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, PydanticBaseModel)
+
+
+_MEDIA_BLOCKS = ("image", "file", "audio", "video")
+
+
+def _vertex_part(block: Mapping[str, Any], file_parts: Any) -> dict[str, Any] | None:
+    """The Vertex part for one standard data block (v1, or v0 ``source_type``), else None."""
+    kind = block.get("type")
+    if kind not in _MEDIA_BLOCKS or "file_id" in block:
+        return None
+    source = block.get("source_type")
+    if source is not None:  # v0: {"source_type": "url" | "base64" | "id", ...}
+        url = block.get("url") if source == "url" else None
+        data = block.get("data") if source == "base64" else None
+    else:
+        url, data = block.get("url"), block.get("base64")
+    if url is None and data is None:
+        return None
+    extras = block.get("extras") or block.get("metadata") or {}
+    return media_part(
+        kind,
+        url=url,
+        data=data,
+        mime_type=block.get("mime_type"),
+        filename=block.get("filename") or extras.get("filename"),
+        file_parts=file_parts,
+    )
+
+
+def _with_vertex_files(message: BaseMessage, file_parts: Any) -> BaseMessage:
+    """``message`` with its file blocks in Vertex's form (the same object when it has none).
+
+    langchain-openai would raise "OpenAI Chat Completions does not support file URLs" for a
+    ``gs://`` file and refuse video blocks; Gemini reads both (see vertex_openai.content).
+    """
+    if not isinstance(message.content, list):
+        return message
+    content: list[Any] = []
+    changed = False
+    for block in message.content:
+        part = _vertex_part(block, file_parts) if isinstance(block, Mapping) else None
+        changed = changed or part is not None
+        content.append(block if part is None else part)
+    return message.model_copy(update={"content": content}) if changed else message
 
 
 def _captured(
