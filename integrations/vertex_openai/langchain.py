@@ -7,7 +7,7 @@ translate between LangChain's ``BaseChatOpenAI`` / ``OpenAIEmbeddings`` hooks an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import openai
@@ -15,6 +15,8 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from langchain_openai.embeddings.base import OpenAIEmbeddings
 from pydantic import BaseModel as PydanticBaseModel
@@ -31,7 +33,7 @@ from .gemini import (
     merge_extra_body,
     restore_extra_content,
 )
-from .schemas import gemini_response_format, is_gemini_model
+from .schemas import gemini_response_format, gemini_schema, is_gemini_model
 
 __all__ = ["EXTRA_CONTENT_KEY", "ChatVertexOpenAI", "VertexOpenAIEmbeddings"]
 
@@ -341,6 +343,30 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ls_params = super()._get_ls_params(stop=stop, **kwargs)
         ls_params["ls_provider"] = "google_vertexai"
         return ls_params
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """LangChain's ``bind_tools``; for Gemini, a recursive pydantic tool is refused here.
+
+        langchain-core's ``convert_to_openai_tool`` replaces a recursive reference by an empty
+        schema (the recursion is lost silently); Gemini cannot take recursion at all, so the
+        pydantic model's own schema is checked first (ValueError naming the path). The other
+        rewrites (``$defs``, ``Optional``, sets, enums) happen on every request.
+        """
+        model = self.connection.model_name(self.model_name)
+        if self.endpoint_id is None and is_gemini_model(model):
+            for tool in tools:
+                schema_class: Any = tool.args_schema if isinstance(tool, BaseTool) else tool
+                if _is_model_class(schema_class):
+                    name = getattr(tool, "name", None) or getattr(schema_class, "__name__", "?")
+                    gemini_schema(
+                        schema_class.model_json_schema(),
+                        where=f"tool {name!r} parameters",
+                    )
+        return super().bind_tools(tools, **kwargs)
 
     def _get_request_payload(
         self,
