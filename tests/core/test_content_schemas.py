@@ -28,14 +28,42 @@ PDF = base64.b64encode(b"%PDF-1.4 tiny").decode()
 @pytest.mark.parametrize(
     ("kind", "url", "mime", "expected"),
     [
-        ("file", "gs://bucket/doc.pdf", "application/pdf", {"type": "image_url", "image_url": {"url": "gs://bucket/doc.pdf"}}),
-        ("video", "gs://bucket/clip.mp4", None, {"type": "image_url", "image_url": {"url": "gs://bucket/clip.mp4"}}),
-        ("image", "https://example.com/a.png", None, {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}),
+        (
+            "file",
+            "gs://bucket/doc.pdf",
+            "application/pdf",
+            {"type": "image_url", "image_url": {"url": "gs://bucket/doc.pdf"}},
+        ),
+        (
+            "video",
+            "gs://bucket/clip.mp4",
+            None,
+            {"type": "image_url", "image_url": {"url": "gs://bucket/clip.mp4"}},
+        ),
+        (
+            "image",
+            "https://example.com/a.png",
+            None,
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+        ),
         # Vertex's examples page: input_audio with a MIME-type format and a gs:// URI.
-        ("audio", "gs://bucket/a.mp3", "audio/mp3", {"type": "input_audio", "input_audio": {"format": "audio/mp3", "data": "gs://bucket/a.mp3"}}),
-        ("audio", "https://example.com/a.mp3", None, {"type": "image_url", "image_url": {"url": "https://example.com/a.mp3"}}),
+        (
+            "audio",
+            "gs://bucket/a.mp3",
+            "audio/mp3",
+            {
+                "type": "input_audio",
+                "input_audio": {"format": "audio/mp3", "data": "gs://bucket/a.mp3"},
+            },
+        ),
+        (
+            "audio",
+            "https://example.com/a.mp3",
+            None,
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.mp3"}},
+        ),
     ],
-)  # fmt: skip
+)
 def test_files_by_uri(kind: str, url: str, mime: str | None, expected: dict[str, object]) -> None:
     assert media_part(kind, url=url, mime_type=mime) == expected
 
@@ -52,7 +80,10 @@ def test_files_by_base64() -> None:
     # The switchable form: OpenAI's file part for base64 documents.
     assert media_part(
         "file", data=PDF, mime_type="application/pdf", filename="d.pdf", file_parts="file"
-    ) == {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{PDF}", "filename": "d.pdf"}}
+    ) == {
+        "type": "file",
+        "file": {"file_data": f"data:application/pdf;base64,{PDF}", "filename": "d.pdf"},
+    }
     # A data: URL is read as base64 with its MIME type.
     assert media_part("image", url=f"data:image/png;base64,{PDF}")["image_url"] == {
         "url": f"data:image/png;base64,{PDF}"
@@ -62,16 +93,22 @@ def test_files_by_base64() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        ({"kind": "file", "data": PDF, "mime_type": "application/zip"}, "not a MIME type Gemini reads"),
+        (
+            {"kind": "file", "data": PDF, "mime_type": "application/zip"},
+            "not a MIME type Gemini reads",
+        ),
         ({"kind": "video", "url": "gs://bucket/a.pdf", "mime_type": "application/pdf"}, "as video"),
         ({"kind": "file", "data": PDF}, "needs its mime_type"),
         ({"kind": "audio", "url": "gs://bucket/noext"}, "needs its mime_type"),
-        ({"kind": "file", "data": "not base64!", "mime_type": "application/pdf"}, "not valid base64"),
+        (
+            {"kind": "file", "data": "not base64!", "mime_type": "application/pdf"},
+            "not valid base64",
+        ),
         ({"kind": "file", "url": "ftp://host/doc.pdf"}, "gs:// Cloud Storage URIs or https://"),
         ({"kind": "file", "url": "gs://x"}, "gs://bucket/object"),
         ({"kind": "file"}, "exactly one of"),
     ],
-)  # fmt: skip
+)
 def test_refused_files(kwargs: dict[str, object], words: str) -> None:
     kind = kwargs.pop("kind")
     with pytest.raises(ValueError, match=words):
@@ -140,13 +177,39 @@ def test_recursion_is_refused_with_its_path() -> None:
     ("schema", "words"),
     [
         ({"type": "object", "properties": {"n": {"enum": [1, 2]}}}, "strings only"),
-        ({"type": "object", "properties": {"t": {"type": "array", "prefixItems": [{"type": "string"}]}}}, "'prefixItems' has no equivalent"),
-        ({"type": "object", "properties": {"x": {"not": {"type": "string"}}}}, "'not' has no equivalent"),
-        ({"type": "object", "properties": {"x": {"allOf": [{"type": "string"}, {"minLength": 1}]}}}, "allOf with several"),
-        ({"type": "object", "properties": {"x": {"oneOf": [{"type": "string"}, {"type": "string", "minLength": 2}]}}}, "oneOf whose branches may overlap"),
-        ({"type": "object", "properties": {"x": {"$ref": "https://example.com/s.json"}}}, "not a local"),
+        (
+            {
+                "type": "object",
+                "properties": {"t": {"type": "array", "prefixItems": [{"type": "string"}]}},
+            },
+            "'prefixItems' has no equivalent",
+        ),
+        (
+            {"type": "object", "properties": {"x": {"not": {"type": "string"}}}},
+            "'not' has no equivalent",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"x": {"allOf": [{"type": "string"}, {"minLength": 1}]}},
+            },
+            "allOf with several",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {
+                    "x": {"oneOf": [{"type": "string"}, {"type": "string", "minLength": 2}]}
+                },
+            },
+            "oneOf whose branches may overlap",
+        ),
+        (
+            {"type": "object", "properties": {"x": {"$ref": "https://example.com/s.json"}}},
+            "not a local",
+        ),
     ],
-)  # fmt: skip
+)
 def test_schemas_without_gemini_form(schema: dict[str, object], words: str) -> None:
     with pytest.raises(ValueError, match=words):
         gemini_schema(schema)
@@ -186,8 +249,13 @@ def test_tools_and_response_format() -> None:
     safe = gemini_tools(tools)
     assert "$defs" not in repr(safe) and safe[1] == tools[1]
     with pytest.raises(ValueError, match="needs an object schema"):
-        gemini_tools([{"type": "function", "function": {"name": "h", "parameters": {"type": "string"}}}])
-    fmt = {"type": "json_schema", "json_schema": {"name": "Owner", "schema": Owner.model_json_schema()}}
+        gemini_tools(
+            [{"type": "function", "function": {"name": "h", "parameters": {"type": "string"}}}]
+        )
+    fmt = {
+        "type": "json_schema",
+        "json_schema": {"name": "Owner", "schema": Owner.model_json_schema()},
+    }
     assert "$ref" not in repr(gemini_response_format(fmt))
     assert gemini_response_format({"type": "json_object"}) == {"type": "json_object"}
 

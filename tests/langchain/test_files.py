@@ -95,8 +95,11 @@ def test_file_parts_switch(chat_model: Callable[..., Any], vertex_emulator: Vert
     block = {"type": "file", "base64": PDF, "mime_type": "application/pdf", "filename": "r.pdf"}
     assert chat_model(file_parts="file").invoke([_ask(block)]).text
     assert _last_user_parts(vertex_emulator) == [
-        {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{PDF}", "filename": "r.pdf"}}
-    ]  # fmt: skip
+        {
+            "type": "file",
+            "file": {"file_data": f"data:application/pdf;base64,{PDF}", "filename": "r.pdf"},
+        }
+    ]
 
 
 def test_unreadable_file_is_refused_before_sending(
@@ -114,7 +117,9 @@ def test_partner_models_keep_langchain_conversion(
     # Not Gemini: langchain-openai's own conversion (and its error for file URLs) applies.
     model = chat_model(model="meta/llama-3.3-70b-instruct-maas")
     with pytest.raises(ValueError, match="does not support file URLs"):
-        model.invoke([_ask({"type": "file", "url": "gs://b/a.pdf", "mime_type": "application/pdf"})])
+        model.invoke(
+            [_ask({"type": "file", "url": "gs://b/a.pdf", "mime_type": "application/pdf"})]
+        )
     assert chat_requests(vertex_emulator) == []
 
 
@@ -172,7 +177,9 @@ def test_bind_tools_schema_is_gemini_safe(
 def test_recursive_tool_refused_before_any_request(
     chat_model: Callable[..., Any], vertex_emulator: VertexEmulator
 ) -> None:
-    with pytest.raises(ValueError, match=r"tool 'Node' parameters\.properties\.children.*recursive"):
+    with pytest.raises(
+        ValueError, match=r"tool 'Node' parameters\.properties\.children.*recursive"
+    ):
         chat_model().bind_tools([Node])
     with pytest.raises(ValueError, match="recursive"):
         chat_model().with_structured_output(Node, method="json_schema").invoke("a tree")

@@ -40,14 +40,23 @@ def _message(error: openai.APIStatusError) -> str:
     "part",
     [
         # Vertex's examples page sends image_url as a bare gs:// string.
-        {"type": "image_url", "image_url": "gs://cloud-samples-data/generative-ai/image/scones.jpg"},
+        {
+            "type": "image_url",
+            "image_url": "gs://cloud-samples-data/generative-ai/image/scones.jpg",
+        },
         {"type": "image_url", "image_url": {"url": "gs://bucket/doc.pdf"}},
         {"type": "image_url", "image_url": {"url": f"data:application/pdf;base64,{PDF}"}},
         {"type": "image_url", "image_url": {"url": "https://example.com/clip.mp4"}},
-        {"type": "input_audio", "input_audio": {"format": "audio/mp3", "data": "gs://cloud-samples-data/generative-ai/audio/pixel.mp3"}},
+        {
+            "type": "input_audio",
+            "input_audio": {
+                "format": "audio/mp3",
+                "data": "gs://cloud-samples-data/generative-ai/audio/pixel.mp3",
+            },
+        },
         {"type": "input_audio", "input_audio": {"format": "wav", "data": PDF}},
     ],
-)  # fmt: skip
+)
 def test_documented_parts_are_read(emu: VertexEmulator, part: dict[str, Any]) -> None:
     assert _send(emu, [part])
 
@@ -55,15 +64,36 @@ def test_documented_parts_are_read(emu: VertexEmulator, part: dict[str, Any]) ->
 @pytest.mark.parametrize(
     ("part", "words"),
     [
-        ({"type": "image_url", "image_url": {"url": f"data:application/zip;base64,{PDF}"}}, "mimeType parameter with value application/zip, which is not supported"),
-        ({"type": "image_url", "image_url": {"url": "data:application/pdf;base64,%%%"}}, "Base64 decoding failed"),
-        ({"type": "image_url", "image_url": {"url": "ftp://host/doc.pdf"}}, "Use a Cloud Storage URI"),
+        (
+            {"type": "image_url", "image_url": {"url": f"data:application/zip;base64,{PDF}"}},
+            "mimeType parameter with value application/zip, which is not supported",
+        ),
+        (
+            {"type": "image_url", "image_url": {"url": "data:application/pdf;base64,%%%"}},
+            "Base64 decoding failed",
+        ),
+        (
+            {"type": "image_url", "image_url": {"url": "ftp://host/doc.pdf"}},
+            "Use a Cloud Storage URI",
+        ),
         ({"type": "image_url", "image_url": {"url": "gs://x"}}, "Invalid Cloud Storage URI"),
-        ({"type": "input_audio", "input_audio": {"format": "audio/zip", "data": PDF}}, "mimeType parameter with value audio/zip"),
-        ({"type": "file", "file": {"file_data": f"data:application/pdf;base64,{PDF}", "filename": "d.pdf"}}, "Invalid content part type `file`"),
-        ({"type": "video_url", "video_url": {"url": "gs://bucket/a.mp4"}}, "Invalid content part type `video_url`"),
+        (
+            {"type": "input_audio", "input_audio": {"format": "audio/zip", "data": PDF}},
+            "mimeType parameter with value audio/zip",
+        ),
+        (
+            {
+                "type": "file",
+                "file": {"file_data": f"data:application/pdf;base64,{PDF}", "filename": "d.pdf"},
+            },
+            "Invalid content part type `file`",
+        ),
+        (
+            {"type": "video_url", "video_url": {"url": "gs://bucket/a.mp4"}},
+            "Invalid content part type `video_url`",
+        ),
     ],
-)  # fmt: skip
+)
 def test_refused_parts(emu: VertexEmulator, part: dict[str, Any], words: str) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         _send(emu, [part])
@@ -97,25 +127,68 @@ def _tool(parameters: Any, name: str = "lookup") -> list[dict[str, Any]]:
     ("body", "words"),
     [
         (
-            {"tools": _tool({"type": "object", "$defs": {"P": {"type": "string"}}, "properties": {"p": {"$ref": "#/$defs/P"}}})},
-            "Unknown name \"$defs\" at 'tools[0].function_declarations[0].parameters': Cannot find field.",
+            {
+                "tools": _tool(
+                    {
+                        "type": "object",
+                        "$defs": {"P": {"type": "string"}},
+                        "properties": {"p": {"$ref": "#/$defs/P"}},
+                    }
+                )
+            },
+            "Unknown name \"$defs\" at 'tools[0].function_declarations[0].parameters': "
+            "Cannot find field.",
         ),
         (
-            {"tools": _tool({"type": "object", "properties": {"b": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}}}, "git_create_branch")},
-            "`git_create_branch` functionDeclaration `parameters.b` schema specified other fields alongside any_of",
+            {
+                "tools": _tool(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "b": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+                        },
+                    },
+                    "git_create_branch",
+                )
+            },
+            "`git_create_branch` functionDeclaration `parameters.b` schema specified other "
+            "fields alongside any_of",
         ),
         (
             {"tools": _tool({"type": "string"}, "load_mcp_documentation")},
-            "`load_mcp_documentation` functionDeclaration parameters schema should be of type OBJECT",
+            "`load_mcp_documentation` functionDeclaration parameters schema should be of "
+            "type OBJECT",
         ),
-        ({"tools": _tool({"type": "object", "properties": {"n": {"type": "integer", "enum": [1, 2]}}})}, "(TYPE_STRING), 1"),
-        ({"tools": _tool({"type": "object", "properties": {"s": {"type": "array", "uniqueItems": True}}})}, 'Unknown name "uniqueItems"'),
         (
-            {"response_format": {"type": "json_schema", "json_schema": {"name": "R", "schema": {"type": "object", "properties": {"x": {"const": "a"}}}}}},
+            {
+                "tools": _tool(
+                    {"type": "object", "properties": {"n": {"type": "integer", "enum": [1, 2]}}}
+                )
+            },
+            "(TYPE_STRING), 1",
+        ),
+        (
+            {
+                "tools": _tool(
+                    {"type": "object", "properties": {"s": {"type": "array", "uniqueItems": True}}}
+                )
+            },
+            'Unknown name "uniqueItems"',
+        ),
+        (
+            {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": "R",
+                        "schema": {"type": "object", "properties": {"x": {"const": "a"}}},
+                    },
+                }
+            },
             "Unknown name \"const\" at 'generation_config.response_schema.properties[0].value'",
         ),
     ],
-)  # fmt: skip
+)
 def test_refused_schemas(emu: VertexEmulator, body: dict[str, Any], words: str) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         _send(emu, [], **body)
