@@ -103,6 +103,11 @@ def gemini_schema(schema: Mapping[str, Any], *, where: str = "schema") -> dict[s
         found = schema.get(key)
         if isinstance(found, Mapping):
             defs.update({f"#/{key}/{name}": value for name, value in found.items()})
+    # Every definition is checked, used or not: a framework may have dropped the reference
+    # to a recursive model (LlamaIndex keeps only "$defs" of a root "$ref") and the error
+    # should still say why.
+    for ref, definition in defs.items():
+        _convert(definition, f"{where} {ref}", defs, (ref,))
     return _convert(schema, where, defs, ())
 
 
