@@ -157,8 +157,8 @@ class VertexEmulator:
     parts are checked as Vertex documents them (``text``, ``image_url`` with a ``gs://`` URI,
     an ``https://`` URL or a base64 ``data:`` URL, ``input_audio``; Gemini's MIME types only);
     ``accept_file_parts`` (False: OpenAI's ``file`` part is refused, Vertex documents none),
-    ``accept_http_urls`` (True: ``https://`` file URLs are read, assumed from generateContent's
-    fileData), ``gemini_schema_check`` (True: tool and response schemas outside Vertex's
+    ``accept_http_urls`` (True: ``https://`` file URLs are read; assumed, not confirmed for
+    this route), ``gemini_schema_check`` (True: tool and response schemas outside Vertex's
     OpenAPI subset get Vertex's 400; False: any JSON Schema is taken, as if the route read it
     as ``parametersJsonSchema``).
     """
