@@ -164,6 +164,8 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
             (exclusive with ``reasoning_effort``).
         safety_settings, cached_content, thought_tag_marker: other Gemini options, sent
             under ``extra_body.google``.
+        file_parts: ``"image_url"`` (default) or ``"file"``: how base64 PDFs and video go to
+            Gemini (Vertex documents neither form).
 
     Key init args — client params:
         project: str | None
@@ -208,6 +210,21 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         assert message.content == "You said: I love programming."
         ```
 
+        Files (Gemini): standard ``file`` / ``video`` / ``audio`` / ``image`` blocks with a
+        ``gs://`` or ``https://`` ``url``, or ``base64`` data, with their ``mime_type``;
+        Gemini reads Cloud Storage itself (see docs/wire.md, "Files in prompts").
+
+        ```python
+        from langchain_core.messages import HumanMessage
+
+        pdf = {
+            "type": "file",
+            "url": "gs://cloud-samples-data/generative-ai/pdf/2403.05530.pdf",
+            "mime_type": "application/pdf",
+        }
+        summary = model.invoke([HumanMessage([{"type": "text", "text": "Summarize."}, pdf])])
+        ```
+
     Stream:
         ```python
         full = None
@@ -249,6 +266,10 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ```
 
     Structured output:
+        For Gemini, tool and response schemas are rewritten into the OpenAPI subset Vertex
+        accepts (``$defs`` inlined, ``Optional`` → ``nullable``, sets, enums); a recursive
+        schema raises ValueError before anything is sent.
+
         ```python
         class Joke(BaseModel):
             '''Joke to tell user.'''

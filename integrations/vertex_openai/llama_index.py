@@ -176,6 +176,8 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
         thought_tag_marker:
             Gemini options, sent under ``extra_body.google``. ``reasoning_effort`` is sent as
             is; combining it with a thinking option raises ``ValueError``.
+        file_parts (str):
+            ``"image_url"`` (default) or ``"file"``: how base64 PDFs and video go to Gemini.
         context_window (int):
             Defaults to 1,048,576 for Gemini 2.x / 3.x, else 3900: set it for other models.
         is_function_calling_model (bool):
@@ -219,6 +221,29 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
             assert reply.message.content == "You said: Hi"
             for chunk in llm.stream_complete("Tell me more"):
                 print(chunk.delta, end="")
+        ```
+
+        Files (Gemini): ``DocumentBlock`` / ``VideoBlock`` / ``AudioBlock`` / ``ImageBlock``
+        with a ``gs://`` or ``https://`` ``url`` are sent as URLs (never downloaded), with
+        bytes as base64; tool and structured-output schemas are made Gemini-safe (a recursive
+        one raises ``ValueError`` before anything is sent):
+
+        ```python
+        from llama_index.core.base.llms.types import DocumentBlock, TextBlock
+
+        with VertexEmulator() as emu:
+            llm = VertexOpenAILike(
+                model="gemini-2.5-flash",
+                project=emu.project,
+                api_endpoint=emu.url,
+                credentials=emu.credentials(),
+            )
+            pdf = DocumentBlock(
+                url="gs://cloud-samples-data/generative-ai/pdf/2403.05530.pdf",
+                document_mimetype="application/pdf",
+            )
+            ask = ChatMessage(role="user", blocks=[TextBlock(text="Summarize."), pdf])
+            print(llm.chat([ask]).message.content)
         ```
     """
 

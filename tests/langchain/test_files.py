@@ -178,7 +178,7 @@ def test_recursive_tool_refused_before_any_request(
     chat_model: Callable[..., Any], vertex_emulator: VertexEmulator
 ) -> None:
     with pytest.raises(
-        ValueError, match=r"tool 'Node' parameters\.properties\.children.*recursive"
+        ValueError, match=r"tool 'Node' parameters.*children\.items: the schema is recursive"
     ):
         chat_model().bind_tools([Node])
     with pytest.raises(ValueError, match="recursive"):
