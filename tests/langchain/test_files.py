@@ -205,3 +205,27 @@ def test_partner_models_get_schemas_as_given(
     model = chat_model(model="deepseek-ai/deepseek-v3.2-maas")
     model.bind_tools([Adopt]).invoke("adopt")
     assert "anyOf" in repr(_sent_schema(vertex_emulator))
+
+
+def test_additional_properties(
+    chat_model: Callable[..., Any], vertex_emulator: VertexEmulator
+) -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "score",
+            "description": "Record scores.",
+            "parameters": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "scores": {"type": "object", "additionalProperties": {"type": "integer"}}
+                },
+                "required": ["scores"],
+            },
+        },
+    }
+    chat_model().bind_tools([tool]).invoke("score it")
+    schema = _sent_schema(vertex_emulator)
+    assert "additionalProperties" not in schema  # false: an annotation, dropped
+    assert schema["properties"]["scores"]["additionalProperties"] == {"type": "integer"}

@@ -225,3 +225,25 @@ def test_partner_models_get_schemas_as_given(
     llm = make_llm("deepseek-ai/deepseek-v3.2-maas", is_function_calling_model=True)
     llm.structured_predict(Adoption, PromptTemplate("Adopt {what}"), what="a cat")
     assert "$defs" in repr(_sent_tool(vertex_emulator))
+
+
+class Scores(BaseModel, extra="forbid"):
+    """Record scores."""
+
+    scores: dict[str, int]
+
+
+def test_additional_properties(
+    make_llm: Callable[..., Any], vertex_emulator: VertexEmulator
+) -> None:
+    from llama_index.core.tools import FunctionTool
+
+    def score(scores: dict[str, int]) -> str:
+        """Record scores."""
+        return "ok"
+
+    llm = make_llm()
+    llm.chat_with_tools([FunctionTool.from_defaults(fn=score, fn_schema=Scores)], user_msg="go")
+    schema = _sent_tool(vertex_emulator)
+    assert "additionalProperties" not in schema
+    assert schema["properties"]["scores"]["additionalProperties"] == {"type": "integer"}
