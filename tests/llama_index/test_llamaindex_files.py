@@ -40,13 +40,17 @@ EXT = {"document": "pdf", "video": "mp4", "audio": "mp3", "image": "png"}
 def _block(kind: str, *, url: str | None = None, data: bytes | None = None) -> Any:
     from llama_index.core.base.llms.types import AudioBlock, DocumentBlock, ImageBlock, VideoBlock
 
+    # Only what is given: older LlamaIndex (the 0.14.5 floor) refuses an explicit url=None.
+    source: dict[str, Any] = {"url": url} if url is not None else {}
     if kind == "document":
-        return DocumentBlock(url=url, data=data, document_mimetype=MIME[kind], title="report.pdf")
+        return DocumentBlock(**source, data=data, document_mimetype=MIME[kind], title="report.pdf")
+    if data is not None:
+        source[kind] = data  # the field is named like the kind
     if kind == "video":
-        return VideoBlock(url=url, video=data, video_mimetype=MIME[kind])
+        return VideoBlock(**source, video_mimetype=MIME[kind])
     if kind == "audio":
-        return AudioBlock(url=url, audio=data, format="mp3")
-    return ImageBlock(url=url, image=data, image_mimetype=MIME[kind])
+        return AudioBlock(**source, format="mp3")
+    return ImageBlock(**source, image_mimetype=MIME[kind])
 
 
 def _ask(block: Any) -> list[Any]:
