@@ -7,14 +7,15 @@ turned into a :class:`~vertex_openai.connection.VertexConnection` in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 from typing_extensions import Self
 
 from .connection import VertexConnection
 from .gemini import google_options, merge_extra_body
+from .schemas import gemini_response_format, gemini_tools, is_gemini_model
 
 __all__ = ["VertexParams"]
 
@@ -83,6 +84,12 @@ class VertexParams(BaseModel):
     )
     thought_tag_marker: str | None = Field(
         default=None, description="Return thoughts inline, wrapped in this tag (e.g. 'think')."
+    )
+    file_parts: Literal["image_url", "file"] = Field(
+        default="image_url",
+        description="How base64 PDFs and video are sent to Gemini: as a data: URL in an "
+        "image_url part (default) or in OpenAI's file part (Vertex documents neither; see "
+        "docs/wire.md, 'Files in prompts').",
     )
 
     # The one connection of a model and of all its copies (set when the model is validated).
@@ -174,6 +181,21 @@ class VertexParams(BaseModel):
             cached_content=self.cached_content,
             thought_tag_marker=self.thought_tag_marker,
         )
+
+    def _gemini_safe(self, request: MutableMapping[str, Any], model: str | None) -> None:
+        """Tool and response schemas of a Gemini request made Gemini-safe, in place.
+
+        Partner (MaaS) models and self-deployed endpoints read JSON Schema as sent.
+
+        Raises:
+            ValueError: a schema Gemini cannot take without changing its meaning.
+        """
+        if self.endpoint_id is not None or not is_gemini_model(model):
+            return
+        if request.get("tools"):
+            request["tools"] = gemini_tools(request["tools"])
+        if "response_format" in request:
+            request["response_format"] = gemini_response_format(request["response_format"])
 
     def _gemini_extra_body(
         self, extra_body: Mapping[str, Any] | None, reasoning_effort: str | None = None

@@ -7,7 +7,7 @@ translate between LangChain's ``BaseChatOpenAI`` / ``OpenAIEmbeddings`` hooks an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import openai
@@ -15,13 +15,17 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from langchain_openai.embeddings.base import OpenAIEmbeddings
+from pydantic import BaseModel as PydanticBaseModel
 from pydantic import Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from ._params import VertexParams
 from .connection import static_token
+from .content import media_part
 from .embeddings import batches
 from .gemini import (
     EXTRA_CONTENT_KEY,
@@ -29,6 +33,7 @@ from .gemini import (
     merge_extra_body,
     restore_extra_content,
 )
+from .schemas import gemini_response_format, gemini_schema, is_gemini_model
 
 __all__ = ["EXTRA_CONTENT_KEY", "ChatVertexOpenAI", "VertexOpenAIEmbeddings"]
 
@@ -159,6 +164,8 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
             (exclusive with ``reasoning_effort``).
         safety_settings, cached_content, thought_tag_marker: other Gemini options, sent
             under ``extra_body.google``.
+        file_parts: ``"image_url"`` (default) or ``"file"``: how base64 PDFs and video go to
+            Gemini (Vertex documents neither form).
 
     Key init args — client params:
         project: str | None
@@ -203,6 +210,21 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         assert message.content == "You said: I love programming."
         ```
 
+        Files (Gemini): standard ``file`` / ``video`` / ``audio`` / ``image`` blocks with a
+        ``gs://`` or ``https://`` ``url``, or ``base64`` data, with their ``mime_type``;
+        Gemini reads Cloud Storage itself (see docs/wire.md, "Files in prompts").
+
+        ```python
+        from langchain_core.messages import HumanMessage
+
+        pdf = {
+            "type": "file",
+            "url": "gs://cloud-samples-data/generative-ai/pdf/2403.05530.pdf",
+            "mime_type": "application/pdf",
+        }
+        summary = model.invoke([HumanMessage([{"type": "text", "text": "Summarize."}, pdf])])
+        ```
+
     Stream:
         ```python
         full = None
@@ -244,6 +266,10 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ```
 
     Structured output:
+        For Gemini, tool and response schemas are rewritten into the OpenAPI subset Vertex
+        accepts (``$defs`` inlined, ``Optional`` → ``nullable``, sets, enums); a recursive
+        schema raises ValueError before anything is sent.
+
         ```python
         class Joke(BaseModel):
             '''Joke to tell user.'''
@@ -339,6 +365,30 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ls_params["ls_provider"] = "google_vertexai"
         return ls_params
 
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """LangChain's ``bind_tools``; for Gemini, a recursive pydantic tool is refused here.
+
+        langchain-core's ``convert_to_openai_tool`` replaces a recursive reference by an empty
+        schema (the recursion is lost silently); Gemini cannot take recursion at all, so the
+        pydantic model's own schema is checked first (ValueError naming the path). The other
+        rewrites (``$defs``, ``Optional``, sets, enums) happen on every request.
+        """
+        model = self.connection.model_name(self.model_name)
+        if self.endpoint_id is None and is_gemini_model(model):
+            for tool in tools:
+                schema_class: Any = tool.args_schema if isinstance(tool, BaseTool) else tool
+                if _is_model_class(schema_class):
+                    name = getattr(tool, "name", None) or getattr(schema_class, "__name__", "?")
+                    gemini_schema(
+                        schema_class.model_json_schema(),
+                        where=f"tool {name!r} parameters",
+                    )
+        return super().bind_tools(tools, **kwargs)
+
     def _get_request_payload(
         self,
         input_: LanguageModelInput,
@@ -350,12 +400,39 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
 
         Per-call ``model`` gets the publisher prefix, per-call ``extra_body`` and
         ``reasoning_effort`` are merged with the Gemini options (ValueError on a conflict),
-        and captured thought signatures go back on the assistant messages.
+        and captured thought signatures go back on the assistant messages. For Gemini,
+        standard ``file`` / ``video`` / ``audio`` / ``image`` blocks (a ``gs://`` or
+        ``https://`` URL, or base64 with a ``mime_type``) become the content parts Vertex
+        reads (:func:`vertex_openai.content.media_part`), and tool and response schemas are
+        made Gemini-safe (:mod:`vertex_openai.schemas`); ValueError before anything is sent
+        where they cannot be.
         """
         messages = self._convert_input(input_).to_messages()
+        model = self.connection.model_name(kwargs.get("model") or self.model_name)
+        gemini = self.endpoint_id is None and is_gemini_model(model)
+        if gemini:
+            messages = [_with_vertex_files(m, self.file_parts) for m in messages]
         payload: dict[str, Any] = super()._get_request_payload(messages, stop=stop, **kwargs)
         # The model may have been renamed since (model_copy, assignment): prefix every time.
         payload["model"] = self.connection.model_name(payload.get("model"))
+        self._gemini_safe(payload, payload["model"])
+        if gemini and _is_model_class(payload.get("response_format")):
+            # with_structured_output(method="json_schema") with a pydantic class: the openai
+            # SDK's parse() sends the class's own schema ($defs, additionalProperties) and
+            # parses the answer with the class; the Gemini-safe schema goes out instead
+            # (extra_body keys replace the SDK's top-level ones), parsing is unchanged.
+            cls = payload["response_format"]
+            safe = gemini_response_format(
+                {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": cls.__name__,
+                        "schema": cls.model_json_schema(),
+                        "strict": True,
+                    },
+                }
+            )
+            payload["extra_body"] = {**(payload.get("extra_body") or {}), "response_format": safe}
         # The Gemini options were merged by _default_params; only a per-call override needs
         # the work again.
         if "extra_body" in kwargs or "reasoning_effort" in kwargs:
@@ -429,6 +506,54 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         seen = _StreamedExtraContent()
         async for chunk in super()._astream(messages, stop=stop, run_manager=run_manager, **kwargs):
             yield seen.dedupe(chunk)
+
+
+def _is_model_class(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, PydanticBaseModel)
+
+
+_MEDIA_BLOCKS = ("image", "file", "audio", "video")
+
+
+def _vertex_part(block: Mapping[str, Any], file_parts: Any) -> dict[str, Any] | None:
+    """The Vertex part for one standard data block (v1, or v0 ``source_type``), else None."""
+    kind = block.get("type")
+    if kind not in _MEDIA_BLOCKS or "file_id" in block:
+        return None
+    source = block.get("source_type")
+    if source is not None:  # v0: {"source_type": "url" | "base64" | "id", ...}
+        url = block.get("url") if source == "url" else None
+        data = block.get("data") if source == "base64" else None
+    else:
+        url, data = block.get("url"), block.get("base64")
+    if url is None and data is None:
+        return None
+    extras = block.get("extras") or block.get("metadata") or {}
+    return media_part(
+        kind,
+        url=url,
+        data=data,
+        mime_type=block.get("mime_type"),
+        filename=block.get("filename") or extras.get("filename"),
+        file_parts=file_parts,
+    )
+
+
+def _with_vertex_files(message: BaseMessage, file_parts: Any) -> BaseMessage:
+    """``message`` with its file blocks in Vertex's form (the same object when it has none).
+
+    langchain-openai would raise "OpenAI Chat Completions does not support file URLs" for a
+    ``gs://`` file and refuse video blocks; Gemini reads both (see vertex_openai.content).
+    """
+    if not isinstance(message.content, list):
+        return message
+    content: list[Any] = []
+    changed = False
+    for block in message.content:
+        part = _vertex_part(block, file_parts) if isinstance(block, Mapping) else None
+        changed = changed or part is not None
+        content.append(block if part is None else part)
+    return message.model_copy(update={"content": content}) if changed else message
 
 
 def _captured(

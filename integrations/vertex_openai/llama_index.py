@@ -14,11 +14,17 @@ from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import (
+    AudioBlock,
     ChatMessage,
     ChatResponse,
     ChatResponseAsyncGen,
     ChatResponseGen,
+    DocumentBlock,
+    ImageBlock,
     MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    VideoBlock,
 )
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW
 from llama_index.embeddings.openai_like import OpenAILikeEmbedding
@@ -27,6 +33,7 @@ from llama_index.llms.openai_like import OpenAILike
 
 from ._params import VertexParams
 from .connection import PLACEHOLDER_API_KEY, static_token
+from .content import guess_mime_type, media_part
 from .embeddings import batches
 from .gemini import (
     EXTRA_CONTENT_KEY,
@@ -34,6 +41,7 @@ from .gemini import (
     merge_extra_content,
     restore_extra_content,
 )
+from .schemas import is_gemini_model
 
 __all__ = ["VertexOpenAILike", "VertexOpenAILikeEmbedding"]
 
@@ -168,6 +176,8 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
         thought_tag_marker:
             Gemini options, sent under ``extra_body.google``. ``reasoning_effort`` is sent as
             is; combining it with a thinking option raises ``ValueError``.
+        file_parts (str):
+            ``"image_url"`` (default) or ``"file"``: how base64 PDFs and video go to Gemini.
         context_window (int):
             Defaults to 1,048,576 for Gemini 2.x / 3.x, else 3900: set it for other models.
         is_function_calling_model (bool):
@@ -212,6 +222,29 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
             for chunk in llm.stream_complete("Tell me more"):
                 print(chunk.delta, end="")
         ```
+
+        Files (Gemini): ``DocumentBlock`` / ``VideoBlock`` / ``AudioBlock`` / ``ImageBlock``
+        with a ``gs://`` or ``https://`` ``url`` are sent as URLs (never downloaded), with
+        bytes as base64; tool and structured-output schemas are made Gemini-safe (a recursive
+        one raises ``ValueError`` before anything is sent):
+
+        ```python
+        from llama_index.core.base.llms.types import DocumentBlock, TextBlock
+
+        with VertexEmulator() as emu:
+            llm = VertexOpenAILike(
+                model="gemini-2.5-flash",
+                project=emu.project,
+                api_endpoint=emu.url,
+                credentials=emu.credentials(),
+            )
+            pdf = DocumentBlock(
+                url="gs://cloud-samples-data/generative-ai/pdf/2403.05530.pdf",
+                document_mimetype="application/pdf",
+            )
+            ask = ChatMessage(role="user", blocks=[TextBlock(text="Summarize."), pdf])
+            print(llm.chat([ask]).message.content)
+        ```
     """
 
     def __init__(self, model: str, api_key: Any = None, **kwargs: Any) -> None:
@@ -254,30 +287,64 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
             extra_body = {**(extra_body or {}), "messages": messages}
         if extra_body:
             all_kwargs["extra_body"] = extra_body
+        # Tools (FunctionTool, pydantic programs, structured_predict) and response schemas.
+        self._gemini_safe(all_kwargs, all_kwargs["model"])
         return all_kwargs
 
     # -- Gemini 3 thought signatures --
 
-    def _with_signatures(
+    def _outgoing(
         self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
-        """``kwargs`` plus the outgoing message dicts with captured extra_content restored.
+    ) -> tuple[Sequence[ChatMessage], dict[str, Any]]:
+        """The messages LlamaIndex converts, and ``kwargs`` with the dicts Vertex gets.
 
-        LlamaIndex rebuilds assistant tool calls from ToolCallBlocks, dropping Vertex's
-        ``extra_content``; Gemini 3 then answers 400. Unchanged when nothing was captured.
+        * Thought signatures: LlamaIndex rebuilds assistant tool calls from ToolCallBlocks,
+          dropping Vertex's ``extra_content``; Gemini 3 then answers 400.
+        * Files (Gemini): LlamaIndex would download a ``gs://`` DocumentBlock / AudioBlock
+          and refuse a VideoBlock; Gemini reads them itself (:mod:`vertex_openai.content`).
+          LlamaIndex gets the messages without those blocks, Vertex the real parts.
+
+        Unchanged when there is neither.
         """
         captured = [
             message.additional_kwargs.get(EXTRA_CONTENT_KEY)
             for message in messages
             if message.role == MessageRole.ASSISTANT
         ]
-        if not any(captured):
-            return kwargs
-        dicts: list[Any] = list(to_openai_message_dicts(messages, model=self.model))
+        model = self.connection.model_name(self.model)
+        gemini = self.endpoint_id is None and is_gemini_model(model)
+        with_files = gemini and any(_has_media(m) for m in messages)
+        if not any(captured) and not with_files:
+            return messages, kwargs
+        dicts: list[Any] = [
+            self._file_message(m) if with_files and _has_media(m) else None for m in messages
+        ]
+        plain = [m for m, d in zip(messages, dicts, strict=True) if d is None]
+        converted = iter(to_openai_message_dicts(plain, model=self.model) if plain else [])
+        dicts = [d if d is not None else next(converted) for d in dicts]
         restore_extra_content(dicts, captured)
         for message_dict in dicts:
             message_dict.pop(EXTRA_CONTENT_KEY, None)  # copied by LlamaIndex's legacy path
-        return {**kwargs, _MESSAGES_KWARG: dicts}
+        if with_files:
+            messages = [_without_media(m) for m in messages]
+        return messages, {**kwargs, _MESSAGES_KWARG: dicts}
+
+    def _file_message(self, message: ChatMessage) -> dict[str, Any]:
+        """A message with files as Vertex reads it (text and file parts in order)."""
+        parts: list[dict[str, Any]] = []
+        for block in message.blocks:
+            if isinstance(block, TextBlock):
+                parts.append({"type": "text", "text": block.text})
+            elif isinstance(block, ThinkingBlock):
+                continue  # never sent back (as LlamaIndex's own conversion does)
+            else:
+                part = _vertex_part(block, self.file_parts)
+                if part is None:
+                    raise ValueError(
+                        f"{type(block).__name__} cannot be sent in a message with files"
+                    )
+                parts.append(part)
+        return {"role": message.role.value, "content": parts}
 
     @staticmethod
     def _keep(response: ChatResponse, captured: Mapping[str, Any] | None) -> None:
@@ -298,15 +365,18 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
         return captured
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        response = super()._chat(messages, **self._with_signatures(messages, kwargs))
+        messages, kwargs = self._outgoing(messages, kwargs)
+        response = super()._chat(messages, **kwargs)
         return self._captured(response)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        response = await super()._achat(messages, **self._with_signatures(messages, kwargs))
+        messages, kwargs = self._outgoing(messages, kwargs)
+        response = await super()._achat(messages, **kwargs)
         return self._captured(response)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        responses = super()._stream_chat(messages, **self._with_signatures(messages, kwargs))
+        messages, kwargs = self._outgoing(messages, kwargs)
+        responses = super()._stream_chat(messages, **kwargs)
 
         def gen() -> Generator[ChatResponse, None, None]:
             captured: dict[str, Any] | None = None
@@ -319,7 +389,8 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
     async def _astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
-        responses = await super()._astream_chat(messages, **self._with_signatures(messages, kwargs))
+        messages, kwargs = self._outgoing(messages, kwargs)
+        responses = await super()._astream_chat(messages, **kwargs)
 
         async def gen() -> AsyncGenerator[ChatResponse, None]:
             captured: dict[str, Any] | None = None
@@ -328,6 +399,50 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
                 yield response
 
         return gen()
+
+
+_MEDIA = (ImageBlock, AudioBlock, VideoBlock, DocumentBlock)
+
+
+def _has_media(message: ChatMessage) -> bool:
+    return any(isinstance(block, _MEDIA) for block in message.blocks)
+
+
+def _without_media(message: ChatMessage) -> ChatMessage:
+    if not _has_media(message):
+        return message
+    blocks = [TextBlock(text="") if isinstance(b, _MEDIA) else b for b in message.blocks]
+    return message.model_copy(update={"blocks": blocks})
+
+
+def _vertex_part(block: Any, file_parts: Any) -> dict[str, Any] | None:
+    """The Vertex part for an Image/Audio/Video/DocumentBlock (its URL as is, else base64)."""
+    if isinstance(block, ImageBlock):
+        kind, mime, name = "image", block.image_mimetype, None
+    elif isinstance(block, AudioBlock):
+        fmt = block.format
+        kind, mime, name = "audio", (f"audio/{fmt}" if fmt and "/" not in fmt else fmt), None
+    elif isinstance(block, VideoBlock):
+        kind, mime, name = "video", block.video_mimetype, None
+    elif isinstance(block, DocumentBlock):
+        kind, mime, name = "file", block.document_mimetype, block.title
+    else:
+        return None
+    if block.url:
+        return media_part(kind, url=str(block.url), mime_type=mime, file_parts=file_parts)
+    if isinstance(block, ImageBlock):
+        data = block.resolve_image(as_base64=True).read()
+    elif isinstance(block, AudioBlock):
+        data = block.resolve_audio(as_base64=True).read()
+    elif isinstance(block, VideoBlock):
+        data = block.resolve_video(as_base64=True).read()
+    else:
+        data = block._get_b64_bytes(block.resolve_document())
+    if mime is None and getattr(block, "path", None):
+        mime = guess_mime_type(str(block.path))
+    return media_part(
+        kind, data=data.decode(), mime_type=mime, filename=name, file_parts=file_parts
+    )
 
 
 class VertexOpenAILikeEmbedding(_VertexLlamaIndex, VertexParams, OpenAILikeEmbedding):  # type: ignore[misc]

@@ -152,3 +152,7 @@ class Settings:
     separate_usage_chunk: bool = False
     embeddings_max_inputs: int = 250
     gemini_embedding_max_inputs: int = 1
+    # Files and schemas of Gemini requests (sources in ``_parts.py`` / ``_schemas.py``).
+    accept_file_parts: bool = False
+    accept_http_urls: bool = True
+    gemini_schema_check: bool = True

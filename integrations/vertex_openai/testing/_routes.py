@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from . import _errors, _maas
+from . import _errors, _maas, _parts, _schemas
 from ._model import (
     ChatError,
     ChatPlan,
@@ -260,6 +260,17 @@ def chat(state: EmulatorState, body: dict[str, Any], model: str, openapi: bool) 
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise ChatError(400, "Invalid request: messages must be a non-empty list.")
+    if _is_gemini(model, openapi):
+        # Content parts and schemas as Vertex reads them (sources in _parts.py, _schemas.py).
+        problem = _parts.check_parts(
+            messages,
+            accept_file_parts=settings.accept_file_parts,
+            accept_http=settings.accept_http_urls,
+        )
+        if problem is None and settings.gemini_schema_check:
+            problem = _schemas.check_schemas(body)
+        if problem is not None:
+            raise ChatError(400, problem)
     if gemini3:
         problem = check_thought_signatures(
             messages, state.signature_ok, settings.signature_error_wording

@@ -152,6 +152,15 @@ class VertexEmulator:
     delta), ``separate_usage_chunk`` (False: usage rides on the finish_reason chunk; True:
     OpenAI's extra ``"choices": []`` usage chunk), ``embeddings_max_inputs`` (250) and
     ``gemini_embedding_max_inputs`` (1).
+
+    Files and schemas on Gemini models (sources in ``_parts.py`` and ``_schemas.py``): content
+    parts are checked as Vertex documents them (``text``, ``image_url`` with a ``gs://`` URI,
+    an ``https://`` URL or a base64 ``data:`` URL, ``input_audio``; Gemini's MIME types only);
+    ``accept_file_parts`` (False: OpenAI's ``file`` part is refused, Vertex documents none),
+    ``accept_http_urls`` (True: ``https://`` file URLs are read; assumed, not confirmed for
+    this route), ``gemini_schema_check`` (True: tool and response schemas outside Vertex's
+    OpenAPI subset get Vertex's 400; False: any JSON Schema is taken, as if the route read it
+    as ``parametersJsonSchema``).
     """
 
     project = _Setting[str]()
@@ -175,6 +184,9 @@ class VertexEmulator:
     separate_usage_chunk = _Setting[bool]()
     embeddings_max_inputs = _Setting[int]()
     gemini_embedding_max_inputs = _Setting[int]()
+    accept_file_parts = _Setting[bool]()
+    accept_http_urls = _Setting[bool]()
+    gemini_schema_check = _Setting[bool]()
     client_email = _Setting[str]()
     oauth_client_id = _Setting[str]()
     oauth_client_secret = _Setting[str]()
