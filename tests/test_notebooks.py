@@ -43,7 +43,7 @@ def test_notebooks_exist() -> None:
         "02_llama_index_quickstart.ipynb",
         "03_model_garden_and_maas.ipynb",
         "04_gemini3_agent.ipynb",
-        "05_pdf_from_cloud_storage.ipynb",
+        "06_pdf_from_cloud_storage.ipynb",
     } <= names
 
 
