@@ -17,6 +17,8 @@ CORE_RANKS = {
     "adc": 1,
     "gemini": 1,
     "embeddings": 1,
+    "reasoning": 1,
+    "usage": 1,
     "transport": 2,
     "auth": 2,
     "connection": 3,
