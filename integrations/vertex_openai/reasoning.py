@@ -40,6 +40,8 @@ __all__ = [
     "hints_from_request",
     "mark_thoughts",
     "normalize_message",
+    "restore_reasoning",
+    "sends_reasoning_back",
     "split_reasoning",
 ]
 
@@ -350,3 +352,45 @@ class StreamReasoning:
         if not choices:
             return None
         return {**self._last, "choices": choices}
+
+
+# --------------------------------------------------------------------------------------------
+# The next turn
+
+# DeepSeek's thinking mode: "for turns that do perform tool calls, the reasoning_content must
+# be fully passed back to the API in all subsequent requests" (DeepSeek API docs, "Thinking
+# Mode", https://api-docs.deepseek.com/guides/thinking_mode); without tool calls it is not
+# needed (and ignored).
+_SENDS_BACK = re.compile(r"deepseek", re.IGNORECASE)
+
+
+def sends_reasoning_back(model: Any) -> bool:
+    """Whether the model's docs ask for its reasoning back on assistant tool-call messages."""
+    return isinstance(model, str) and _SENDS_BACK.search(model) is not None
+
+
+def restore_reasoning(payload_messages: list[Any], reasonings: list[Any], model: Any) -> int:
+    """Put reasoning back, as ``reasoning_content`` (never as content), on the outgoing
+    assistant messages with tool calls of a model whose docs ask for it, in place.
+
+    Args:
+        payload_messages: OpenAI-format messages about to be sent.
+        reasonings: the reasoning text kept for each assistant message, in order (None where
+            there was none).
+        model: the request's model.
+
+    Returns the number of messages given their reasoning back.
+    """
+    if not sends_reasoning_back(model):
+        return 0
+    assistants = [
+        m
+        for m in payload_messages
+        if isinstance(m, MutableMapping) and m.get("role") == "assistant"
+    ]
+    restored = 0
+    for message, reasoning in zip(assistants, reasonings, strict=False):
+        if message.get("tool_calls") and isinstance(reasoning, str) and reasoning:
+            message.setdefault(REASONING_KEY, reasoning)
+            restored += 1
+    return restored

@@ -201,10 +201,7 @@ class _Events:
     def _to_fix(self, data: bytes) -> bool:
         """Whether some event in ``data`` may need rewriting (cheap byte tests first)."""
         return (
-            _TOOL_CALLS in data
-            or self._reasoning.active
-            or _REASONING in data
-            or _THOUGHT in data
+            _TOOL_CALLS in data or self._reasoning.active or _REASONING in data or _THOUGHT in data
         )
 
     def feed(self, chunk: bytes) -> bytes:

@@ -325,7 +325,13 @@ def test_maas_extra_keys(emu: VertexEmulator, http: httpx.Client) -> None:
     assert raw["choices"][0]["matched_stop"] == 1
     usage = raw["usage"]
     assert usage["extra_properties"] == {"google": {"traffic_type": "ON_DEMAND"}}
-    assert usage["prompt_tokens_details"] is None and usage["reasoning_tokens"] == 3
+    # A top-level reasoning_tokens of 0 although the model reasoned (Google's examples).
+    assert usage["prompt_tokens_details"] is None and usage["reasoning_tokens"] == 0
+    assert "completion_tokens_details" not in usage
+    emu.maas_reasoning_tokens = "count"
+    counted = chat(http, model=model, messages=[user("hi")]).json()["usage"]
+    assert counted["reasoning_tokens"] == 3
+    emu.maas_reasoning_tokens = "zero"
     streamed = chunks(chat(http, model=model, messages=[user("hi")], stream=True))
     assert all(c["metadata"] == {"weight_version": "default"} for c in streamed)
     assert streamed[-1]["choices"][0]["matched_stop"] == 1

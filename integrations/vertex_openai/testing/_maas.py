@@ -79,12 +79,21 @@ def thinking_requested(body: dict[str, Any]) -> bool:
     return False
 
 
-def apply_reasoning(plan: ChatPlan, model: str, body: dict[str, Any], mode: str, text: str) -> int:
+def apply_reasoning(
+    plan: ChatPlan,
+    model: str,
+    body: dict[str, Any],
+    mode: str,
+    text: str,
+    field: str = "reasoning_content",
+) -> int:
     """Add the model's reasoning to each plain-text choice; returns the reasoning tokens.
 
     ``mode`` is ``VertexEmulator.maas_reasoning``: ``"auto"`` (models that always think, and
     hybrid ones when asked: :func:`thinking_requested`), ``"always"`` or ``"never"``. The
     reasoning text is ``"Thinking about: <last user text>"``; the answer itself is unchanged.
+    ``field`` names the reasoning field of the ``"field"`` form (``VertexEmulator.
+    maas_reasoning_field``).
     """
     found = reasoning_form(model)
     if found is None or mode == "never":
@@ -101,7 +110,7 @@ def apply_reasoning(plan: ChatPlan, model: str, body: dict[str, Any], mode: str,
             continue
         added = word_count(reasoning)
         if form == "field":
-            message["reasoning_content"] = reasoning
+            message[field] = reasoning
         elif form == "think":
             message["content"] = f"<think>{reasoning}</think>{content or ''}"
         else:
