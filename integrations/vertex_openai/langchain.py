@@ -344,8 +344,20 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         assert isinstance(joke, Joke)
         ```
 
+    Reasoning:
+        Whatever form the model sends its reasoning in (Gemini thoughts with
+        ``include_thoughts=True``, ``reasoning_content`` or ``<think>`` tags from partner
+        models), ``.content`` and ``.text`` hold the answer alone; the reasoning is in
+        ``additional_kwargs["reasoning_content"]`` and is the first block of
+        ``content_blocks`` (``{"type": "reasoning", "reasoning": ...}``), streamed chunks
+        included. ``response_metadata["model_provider"]`` is ``"google_vertexai"``, the same
+        name as ``ls_provider`` (LangSmith prices Gemini under it).
+
     Token usage:
         Vertex sends usage on the last streamed chunk; ``stream_usage`` is on by default.
+        ``output_tokens`` include reasoning (``output_token_details["reasoning"]``), cached
+        prompt tokens are ``input_token_details["cache_read"]``, and
+        ``response_metadata["traffic_type"]`` is ``ON_DEMAND`` or ``PROVISIONED_THROUGHPUT``.
 
         ```python
         message = model.invoke(messages)

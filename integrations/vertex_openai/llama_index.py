@@ -225,6 +225,13 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
             ``OpenAILike``'s own: temperature, max_tokens, additional_kwargs, max_retries,
             timeout, default_headers, ...
 
+    Reasoning (Gemini thoughts, partner models' ``reasoning_content`` or ``<think>`` tags) is
+    a ``ThinkingBlock`` in ``message.blocks`` (``num_tokens`` when usage counts it), never in
+    ``message.content`` or a streamed ``delta``; streamed reasoning arrives in
+    ``additional_kwargs["thinking_delta"]``. ``additional_kwargs`` carries the usage
+    (``prompt_tokens``, ``completion_tokens`` with reasoning, ``total_tokens``, and when known
+    ``reasoning_tokens``, ``cached_tokens``, ``traffic_type``).
+
     ``api_base`` shows the resolved base URL. ``http_client`` / ``openai_client`` arguments
     and ``reuse_client=False`` are refused: the clients come from the Vertex connection,
     which every copy of the model shares.
