@@ -104,6 +104,23 @@ def _thinking(message: ChatMessage) -> ThinkingBlock | None:
     return next((b for b in message.blocks if isinstance(b, ThinkingBlock)), None)
 
 
+def _without_thinking(messages: Sequence[ChatMessage]) -> Sequence[ChatMessage]:
+    """The messages without their ThinkingBlocks: reasoning is never sent back as the
+    assistant's words (llama-index-llms-openai 0.6.8, our floor, raises "Unsupported content
+    block type: ThinkingBlock" on them; later versions skip them). Unchanged when there are
+    none."""
+    if not any(_thinking(message) is not None for message in messages):
+        return messages
+    return [
+        message.model_copy(
+            update={"blocks": [b for b in message.blocks if not isinstance(b, ThinkingBlock)]}
+        )
+        if _thinking(message) is not None
+        else message
+        for message in messages
+    ]
+
+
 def _read_answer(response: ChatResponse, reasoning: str | None) -> None:
     """Reasoning as the message's ThinkingBlock (first, with ``num_tokens`` when usage gives
     them) and the core's usage in ``additional_kwargs``, as llama-index-llms-openai exposes
@@ -334,7 +351,8 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
         send_reasoning = sends_reasoning_back(model) and any(reasonings)
         if not any(captured) and not send_reasoning:
             return kwargs
-        dicts: list[Any] = list(to_openai_message_dicts(messages, model=self.model))
+        sent = _without_thinking(messages)
+        dicts: list[Any] = list(to_openai_message_dicts(sent, model=self.model))
         restore_extra_content(dicts, captured)
         if send_reasoning:
             # The model's docs ask for its reasoning back on tool-call steps (reasoning.py).
@@ -370,15 +388,18 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
         return captured
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        response = super()._chat(messages, **self._with_signatures(messages, kwargs))
+        kwargs = self._with_signatures(messages, kwargs)
+        response = super()._chat(_without_thinking(messages), **kwargs)
         return self._captured(response)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        response = await super()._achat(messages, **self._with_signatures(messages, kwargs))
+        kwargs = self._with_signatures(messages, kwargs)
+        response = await super()._achat(_without_thinking(messages), **kwargs)
         return self._captured(response)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        responses = super()._stream_chat(messages, **self._with_signatures(messages, kwargs))
+        kwargs = self._with_signatures(messages, kwargs)
+        responses = super()._stream_chat(_without_thinking(messages), **kwargs)
 
         def gen() -> Generator[ChatResponse, None, None]:
             captured: dict[str, Any] | None = None
@@ -392,7 +413,8 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
     async def _astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
-        responses = await super()._astream_chat(messages, **self._with_signatures(messages, kwargs))
+        kwargs = self._with_signatures(messages, kwargs)
+        responses = await super()._astream_chat(_without_thinking(messages), **kwargs)
 
         async def gen() -> AsyncGenerator[ChatResponse, None]:
             captured: dict[str, Any] | None = None

