@@ -350,6 +350,10 @@ def chat(state: EmulatorState, body: dict[str, Any], model: str, openapi: bool) 
     }
     if extras:
         payload["metadata"] = dict(_maas.METADATA)
+        if _maas.sglang_shape(model):
+            del payload["system_fingerprint"]
+            for choice in payload["choices"]:
+                choice["message"] = _maas.extend_message(choice["message"])
     return json_response(200, payload)
 
 
