@@ -360,8 +360,11 @@ class StreamReasoning:
 # DeepSeek's thinking mode: "for turns that do perform tool calls, the reasoning_content must
 # be fully passed back to the API in all subsequent requests" (DeepSeek API docs, "Thinking
 # Mode", https://api-docs.deepseek.com/guides/thinking_mode); without tool calls it is not
-# needed (and ignored).
-_SENDS_BACK = re.compile(r"deepseek", re.IGNORECASE)
+# needed (and ignored). Kimi K2 thinking: keep reasoning_content in the context of multi-step
+# tool calls (Moonshot docs, "Using thinking models",
+# https://platform.moonshot.ai/docs/guide/use-kimi-k2-thinking-model; a 400 without it on
+# Moonshot's API, openai/openai-agents-python#2669).
+_SENDS_BACK = re.compile(r"deepseek|kimi", re.IGNORECASE)
 
 
 def sends_reasoning_back(model: Any) -> bool:

@@ -28,7 +28,8 @@ REASONING = f"Thinking about: {QUESTION}"
 def _model(chat_model: Callable[..., Any], form: ReasoningForm, **kwargs: Any) -> Any:
     if form.extra_body():
         kwargs["extra_body"] = form.extra_body()
-    return chat_model(model=form.model, **form.gemini_options(), **kwargs)
+    kwargs.setdefault("model", form.model)
+    return chat_model(**form.gemini_options(), **kwargs)
 
 
 def _check(message: Any) -> None:
@@ -127,10 +128,14 @@ def test_reasoning_is_not_sent_back_as_words(
     assert sent == {"role": "assistant", "content": ANSWER}
 
 
-def test_deepseek_reasoning_goes_back_on_tool_call_steps(
-    vertex_emulator: VertexEmulator, chat_model: Callable[..., Any]
+@pytest.mark.parametrize(
+    "model_name", ["deepseek-ai/deepseek-v3.2-maas", "moonshotai/kimi-k2-thinking-maas"]
+)
+def test_reasoning_goes_back_on_tool_call_steps(
+    vertex_emulator: VertexEmulator, chat_model: Callable[..., Any], model_name: str
 ) -> None:
-    """DeepSeek's docs: a tool-call step's reasoning_content must come back (not as content)."""
+    """DeepSeek's and Moonshot's docs: a tool-call step's reasoning_content must come back
+    (as reasoning_content, not as content)."""
     from langchain_core.messages import HumanMessage, ToolMessage
 
     def get_weather(city: str) -> str:
@@ -138,7 +143,7 @@ def test_deepseek_reasoning_goes_back_on_tool_call_steps(
         return "sunny"
 
     form = next(f for f in REASONING_FORMS if f.name == "reasoning_content")
-    model = _model(chat_model, form).bind_tools([get_weather])
+    model = _model(chat_model, form, model=model_name).bind_tools([get_weather])
     history: list[Any] = [HumanMessage(QUESTION)]
     step = model.invoke(history)
     assert step.tool_calls and step.additional_kwargs["reasoning_content"] == REASONING
