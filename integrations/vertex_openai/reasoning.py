@@ -66,16 +66,31 @@ def mark_thoughts(payload: MutableMapping[str, Any]) -> bool:
     answer in a unary response (Vertex docs, Chat Completions examples, cited above). Returns
     True if the payload was changed.
     """
-    outer = payload.get("extra_body")
-    google = outer.get("google") if isinstance(outer, MutableMapping) else None
-    config = google.get("thinking_config") if isinstance(google, MutableMapping) else None
-    if not isinstance(config, Mapping) or config.get("include_thoughts") is not True:
+    google = _google(payload)
+    if google is None:
         return False
-    assert isinstance(google, MutableMapping)
-    if google.get("thought_tag_marker"):
+    config = _either(google, "thinking_config", "thinkingConfig")
+    if not isinstance(config, Mapping):
+        return False
+    if _either(config, "include_thoughts", "includeThoughts") is not True:
+        return False
+    if _either(google, "thought_tag_marker", "thoughtTagMarker"):
         return False
     google["thought_tag_marker"] = DEFAULT_THOUGHT_MARKER
     return True
+
+
+def _google(payload: Mapping[str, Any]) -> Any:
+    """``extra_body.google`` of a request payload (where Vertex reads Google's options)."""
+    outer = payload.get("extra_body")
+    google = outer.get("google") if isinstance(outer, Mapping) else None
+    return google if isinstance(google, MutableMapping) else None
+
+
+def _either(mapping: Mapping[str, Any], snake: str, camel: str) -> Any:
+    """A key in snake or camel case (proto JSON takes both)."""
+    value = mapping.get(snake)
+    return mapping.get(camel) if value is None else value
 
 
 @dataclass(frozen=True)
@@ -105,9 +120,8 @@ def hints_from_payload(payload: Any) -> ReasoningHints:
     """:class:`ReasoningHints` from a chat request's JSON payload."""
     if not isinstance(payload, Mapping):
         return ReasoningHints()
-    outer = payload.get("extra_body")
-    google = outer.get("google") if isinstance(outer, Mapping) else None
-    marker = google.get("thought_tag_marker") if isinstance(google, Mapping) else None
+    google = _google(payload)
+    marker = _either(google, "thought_tag_marker", "thoughtTagMarker") if google else None
     model = payload.get("model")
     starts_inside = (
         isinstance(model, str)
@@ -119,7 +133,11 @@ def hints_from_payload(payload: Any) -> ReasoningHints:
 
 def hints_from_request(body: bytes) -> ReasoningHints:
     """:class:`ReasoningHints` from a chat request body (parsed only when it may matter)."""
-    if b"thought_tag_marker" not in body and not _CLOSE_ONLY_BYTES.search(body):
+    if (
+        b"thought_tag_marker" not in body
+        and b"thoughtTagMarker" not in body
+        and not _CLOSE_ONLY_BYTES.search(body)
+    ):
         return ReasoningHints()
     try:
         return hints_from_payload(json.loads(body))

@@ -424,7 +424,9 @@ def _prepared(request: httpx.Request) -> tuple[httpx.Request, ReasoningHints | N
     except httpx.RequestNotRead:  # a streamed upload: not ours to rewrite
         return request, ReasoningHints()
     sign = _TOOL_CALLS in body and b"gemini-" in body
-    mark = b"include_thoughts" in body and b"thought_tag_marker" not in body
+    mark = (b"include_thoughts" in body or b"includeThoughts" in body) and not (
+        b"thought_tag_marker" in body or b"thoughtTagMarker" in body
+    )
     if not sign and not mark:
         return request, hints_from_request(body)
     try:

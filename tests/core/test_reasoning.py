@@ -17,6 +17,7 @@ from vertex_openai.reasoning import (
     ReasoningSplitter,
     StreamReasoning,
     hints_from_request,
+    mark_thoughts,
     split_reasoning,
 )
 from vertex_openai.testing import VertexEmulator
@@ -69,6 +70,22 @@ def test_hints_from_the_request() -> None:
     assert hints({"model": "deepseek-ai/deepseek-v3.2-maas", **on}).starts_inside is False
     marker = {"extra_body": {"google": {"thought_tag_marker": "t"}}}
     assert hints({"model": "google/gemini-2.5-flash", **marker}).marker == "t"
+    camel = {"extra_body": {"google": {"thoughtTagMarker": "c"}}}
+    assert hints({"model": "google/gemini-2.5-flash", **camel}).marker == "c"
+
+
+def test_a_marker_for_thoughts_asked_without_one() -> None:
+    for config in ({"include_thoughts": True}, {"includeThoughts": True}):
+        for key in ("thinking_config", "thinkingConfig"):
+            payload: dict[str, Any] = {"extra_body": {"google": {key: config}}}
+            assert mark_thoughts(payload)
+            assert payload["extra_body"]["google"]["thought_tag_marker"] == "thought"
+    mine: dict[str, Any] = {
+        "extra_body": {"google": {"thinking_config": config, "thoughtTagMarker": "m"}}
+    }
+    assert not mark_thoughts(mine) and "thought_tag_marker" not in mine["extra_body"]["google"]
+    assert not mark_thoughts({"extra_body": {"google": {"thinking_config": {}}}})
+    assert not mark_thoughts({"messages": []})
 
 
 def test_flagged_thought_delta_keeps_its_signature() -> None:
