@@ -162,8 +162,10 @@ class ReasoningSplitter:
         self._closes = tuple(f"</{name}>" for name in names)
         self._held = ""
         # "start": an opening tag may come; "inside": reasoning; "after": after a closing
-        # tag (whitespace dropped, another opening tag may come); "answer": plain text.
-        self._state = "inside" if starts_inside else "start"
+        # tag (whitespace dropped, another opening tag may come); "answer": plain text;
+        # "inside_start": reasoning from the start, an opening tag there (should the model
+        # send one after all) dropped.
+        self._state = "inside_start" if starts_inside else "start"
         self.found = starts_inside
         """True once the text has entered reasoning."""
 
@@ -198,6 +200,9 @@ class ReasoningSplitter:
             if any(t.startswith(stripped) for t in self._opens):
                 self._held = data  # maybe an opening tag, cut
                 break
+            if self._state == "inside_start":
+                self._state = "inside"
+                continue
             answer.append(stripped if self._state == "after" else data)
             self._state = "answer"
             break
@@ -221,7 +226,7 @@ class ReasoningSplitter:
     def flush(self) -> tuple[str, str]:
         """What is held back at the end of the text, as (reasoning, answer)."""
         held, self._held = self._held, ""
-        if self._state == "inside":
+        if self._state in ("inside", "inside_start"):
             return held, ""
         if self._state == "after":
             return "", held.lstrip()

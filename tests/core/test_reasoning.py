@@ -33,6 +33,8 @@ SPLITS = [
     ("<think>a</think><thought>b</thought>c", "thought", False, "ab", "c"),
     ("reason</think>ans", None, True, "reason", "ans"),
     ("reason, cut by max_tokens", None, True, "reason, cut by max_tokens", ""),
+    ("<think>reason</think>ans", None, True, "reason", "ans"),  # an opening tag after all
+    ("<th", None, True, "<th", ""),
     ("<think>unfinished", None, False, "unfinished", ""),
     # Not reasoning: a tag later in the text, a lone closing tag, a cut tag at the end.
     ("hello <think>x</think>", None, False, None, "hello <think>x</think>"),
