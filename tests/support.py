@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import dataclasses
 import importlib.util
 import re
 import textwrap
@@ -114,3 +115,68 @@ def run_docstring_examples(doc: str | None, *, containing: str | None = None) ->
         if asyncio.iscoroutine(result):
             asyncio.run(result)
     return namespace
+
+
+@dataclasses.dataclass(frozen=True)
+class ReasoningForm:
+    """One wire form of reasoning the emulator sends, and how a user asks for it.
+
+    Every form answers ``"You said: <question>"`` with the reasoning ``"Thinking about:
+    <question>"`` (the emulator's rules); ``settings`` are emulator switches, ``chunk_chars``
+    cuts streamed text into pieces of that many characters (tags cut across chunks).
+    """
+
+    name: str
+    model: str
+    thinking_kwargs: bool = False  # chat_template_kwargs {"thinking": true} (hybrid MaaS)
+    include_thoughts: bool = False  # Gemini thought summaries
+    marker: str | None = None  # Gemini thought_tag_marker
+    settings: tuple[tuple[str, Any], ...] = ()
+    chunk_chars: int = 0
+
+    def apply(self, emu: VertexEmulator) -> None:
+        """Set the emulator switches of this form."""
+        for name, value in self.settings:
+            setattr(emu, name, value)
+        emu.stream_chunk_chars = self.chunk_chars
+
+    def extra_body(self) -> dict[str, Any] | None:
+        """The openai SDK ``extra_body`` a hybrid MaaS model needs to think."""
+        return {"chat_template_kwargs": {"thinking": True}} if self.thinking_kwargs else None
+
+    def gemini_options(self) -> dict[str, Any]:
+        """Our classes' Gemini fields for this form."""
+        options: dict[str, Any] = {}
+        if self.include_thoughts:
+            options["include_thoughts"] = True
+        if self.marker:
+            options["thought_tag_marker"] = self.marker
+        return options
+
+
+REASONING_FORMS = [
+    ReasoningForm("reasoning_content", "deepseek-ai/deepseek-v3.2-maas", thinking_kwargs=True),
+    ReasoningForm(
+        "reasoning_field",
+        "zai-org/glm-4.7-maas",
+        thinking_kwargs=True,
+        settings=(("maas_reasoning_field", "reasoning"),),
+    ),
+    ReasoningForm("think_tags", "minimaxai/minimax-m2-maas"),
+    ReasoningForm("think_tags_cut", "deepseek-ai/deepseek-r1-0528-maas", chunk_chars=1),
+    ReasoningForm("close_only", "deepseek-ai/deepseek-v3.1-maas", thinking_kwargs=True),
+    ReasoningForm(
+        "close_only_cut", "deepseek-ai/deepseek-v3.1-maas", thinking_kwargs=True, chunk_chars=3
+    ),
+    ReasoningForm("thought_marker", "gemini-2.5-flash", include_thoughts=True, marker="thought"),
+    ReasoningForm(
+        "thought_marker_cut", "gemini-2.5-flash", include_thoughts=True, marker="t", chunk_chars=1
+    ),
+    ReasoningForm("thoughts_untagged", "gemini-2.5-flash", include_thoughts=True),
+    ReasoningForm(
+        "thoughts_flagged",
+        "gemini-2.5-flash",
+        include_thoughts=True,
+        settings=(("flag_thought_deltas", True),),
+    ),
+]

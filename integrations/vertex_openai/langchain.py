@@ -14,6 +14,8 @@ import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.block_translators import get_translator, register_translator
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -33,7 +35,9 @@ from .gemini import (
     merge_extra_body,
     restore_extra_content,
 )
+from .reasoning import REASONING_KEY, restore_reasoning
 from .schemas import gemini_response_format, gemini_schema, is_gemini_model
+from .usage import Usage, read_usage
 
 __all__ = ["EXTRA_CONTENT_KEY", "ChatVertexOpenAI", "VertexOpenAIEmbeddings"]
 
@@ -49,6 +53,89 @@ _RESPONSES_ONLY = (
     "context_management",
     "use_previous_response_id",
 )
+
+
+#: ``ls_provider`` (LangSmith cost tracking prices Gemini under it) and, the same name,
+#: ``response_metadata["model_provider"]``: langchain's SummarizationMiddleware trusts a
+#: message's reported token counts only when the two agree.
+PROVIDER = "google_vertexai"
+
+
+def _with_reasoning(blocks: list[Any], message: BaseMessage) -> list[Any]:
+    """``blocks`` with the message's ``reasoning_content`` first, as a standard reasoning
+    block (unless the translator gave one)."""
+    reasoning = message.additional_kwargs.get(REASONING_KEY)
+    if not isinstance(reasoning, str) or not reasoning:
+        return blocks
+    if any(isinstance(b, Mapping) and b.get("type") == "reasoning" for b in blocks):
+        return blocks
+    return [{"type": "reasoning", "reasoning": reasoning}, *blocks]
+
+
+def _register_translator() -> None:
+    """Make ``content_blocks`` of our messages show reasoning as reasoning blocks.
+
+    langchain-core picks the block translator by ``response_metadata["model_provider"]``
+    (``langchain_core.messages.block_translators``). Ours is langchain-core's own
+    ``google_vertexai`` translator, which reads string content, tool calls and metadata but not
+    ``additional_kwargs["reasoning_content"]``: it is wrapped to add that one block, and is
+    otherwise unchanged (messages of other ``google_vertexai`` integrations carry no
+    ``reasoning_content`` and come out as before).
+    """
+    base = get_translator(PROVIDER)
+    if base is None or getattr(base["translate_content"], "_vertex_openai", False):
+        return
+    unary, chunk = base["translate_content"], base["translate_content_chunk"]
+
+    def translate_content(message: AIMessage) -> list[Any]:
+        return _with_reasoning(unary(message), message)
+
+    def translate_content_chunk(message: AIMessageChunk) -> list[Any]:
+        return _with_reasoning(chunk(message), message)
+
+    translate_content._vertex_openai = True  # type: ignore[attr-defined]
+    register_translator(PROVIDER, translate_content, translate_content_chunk)
+
+
+_register_translator()
+
+
+def _usage_metadata(usage: Usage) -> UsageMetadata:
+    """LangChain's usage fields from the core's :class:`~vertex_openai.usage.Usage`."""
+    metadata = UsageMetadata(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        total_tokens=usage.total_tokens,
+        input_token_details=InputTokenDetails(),
+        output_token_details=OutputTokenDetails(),
+    )
+    # Detail keys only when known (as langchain-openai does).
+    if usage.cached_tokens is not None:
+        metadata["input_token_details"]["cache_read"] = usage.cached_tokens
+    if usage.reasoning_tokens is not None:
+        metadata["output_token_details"]["reasoning"] = usage.reasoning_tokens
+    return metadata
+
+
+def _read_into(message: BaseMessage, source: Any, usage: Any) -> None:
+    """Reasoning, usage, traffic type and provider of one answer (or chunk) onto its message."""
+    reasoning = _field(source, REASONING_KEY)
+    if isinstance(reasoning, str) and reasoning:
+        message.additional_kwargs[REASONING_KEY] = reasoning
+    read = read_usage(usage)
+    if read is not None and isinstance(message, AIMessage):
+        message.usage_metadata = _usage_metadata(read)
+        if read.traffic_type is not None:
+            message.response_metadata["traffic_type"] = read.traffic_type
+    message.response_metadata["model_provider"] = PROVIDER
+
+
+def _field(obj: Any, name: str) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    value = getattr(obj, name, None)
+    extra = getattr(obj, "model_extra", None) if value is None else None
+    return extra.get(name) if isinstance(extra, Mapping) else value
 
 
 class _VertexLangChain:
@@ -283,8 +370,20 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         assert isinstance(joke, Joke)
         ```
 
+    Reasoning:
+        Whatever form the model sends its reasoning in (Gemini thoughts with
+        ``include_thoughts=True``, ``reasoning_content`` or ``<think>`` tags from partner
+        models), ``.content`` and ``.text`` hold the answer alone; the reasoning is in
+        ``additional_kwargs["reasoning_content"]`` and is the first block of
+        ``content_blocks`` (``{"type": "reasoning", "reasoning": ...}``), streamed chunks
+        included. ``response_metadata["model_provider"]`` is ``"google_vertexai"``, the same
+        name as ``ls_provider`` (LangSmith prices Gemini under it).
+
     Token usage:
         Vertex sends usage on the last streamed chunk; ``stream_usage`` is on by default.
+        ``output_tokens`` include reasoning (``output_token_details["reasoning"]``), cached
+        prompt tokens are ``input_token_details["cache_read"]``, and
+        ``response_metadata["traffic_type"]`` is ``ON_DEMAND`` or ``PROVISIONED_THROUGHPUT``.
 
         ```python
         message = model.invoke(messages)
@@ -362,7 +461,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         ls_params = super()._get_ls_params(stop=stop, **kwargs)
-        ls_params["ls_provider"] = "google_vertexai"
+        ls_params["ls_provider"] = PROVIDER
         return ls_params
 
     def bind_tools(
@@ -444,6 +543,10 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
                 payload["extra_body"] = extra_body
         if any(EXTRA_CONTENT_KEY in m.additional_kwargs for m in messages):
             restore_extra_content(payload["messages"], _captured(messages, payload["messages"]))
+        if any(REASONING_KEY in m.additional_kwargs for m in messages):
+            sent = _sent_assistants(messages, payload["messages"])
+            reasonings = [m.additional_kwargs.get(REASONING_KEY) for m in sent]
+            restore_reasoning(payload["messages"], reasonings, payload["model"])
         return payload
 
     def _create_chat_result(
@@ -451,18 +554,20 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         response: dict[str, Any] | openai.BaseModel,
         generation_info: dict[str, Any] | None = None,
     ) -> ChatResult:
-        """LangChain's result, plus each choice's ``extra_content`` (thought signatures)."""
+        """LangChain's result, plus each choice's ``extra_content`` (thought signatures), its
+        reasoning (``additional_kwargs["reasoning_content"]``), usage read by the core and
+        the traffic type."""
         result = super()._create_chat_result(response, generation_info)
-        choices = (
-            response.get("choices")
-            if isinstance(response, dict)
-            else getattr(response, "choices", None)
-        )
+        choices = _field(response, "choices")
+        usage = _field(response, "usage")
         for generation, choice in zip(result.generations, choices or (), strict=False):
-            message = choice.get("message") if isinstance(choice, Mapping) else choice.message
+            message = _field(choice, "message")
             captured = capture_extra_content(message)
             if captured:
                 generation.message.additional_kwargs[EXTRA_CONTENT_KEY] = captured
+            _read_into(generation.message, message, usage)
+        if result.llm_output is not None:
+            result.llm_output["model_provider"] = PROVIDER
         return result
 
     def _convert_chunk_to_generation_chunk(
@@ -471,18 +576,22 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         default_chunk_class: type,
         base_generation_info: dict[str, Any] | None,
     ) -> ChatGenerationChunk | None:
-        """LangChain's chunk, plus the delta's ``extra_content`` (thought signatures)."""
+        """LangChain's chunk, plus the delta's ``extra_content`` (thought signatures), its
+        reasoning and the usage read by the core."""
         generation_chunk = super()._convert_chunk_to_generation_chunk(
             chunk, default_chunk_class, base_generation_info
         )
         if generation_chunk is None or not isinstance(generation_chunk.message, AIMessageChunk):
             return generation_chunk
         # beta.chat.completions.stream (response_format) nests the chunk under "chunk".
-        choices = chunk.get("choices") or (chunk.get("chunk") or {}).get("choices") or ()
+        nested = chunk.get("chunk")
+        inner: Mapping[str, Any] = nested if isinstance(nested, Mapping) else chunk
+        choices = chunk.get("choices") or inner.get("choices") or ()
         delta = choices[0].get("delta") if choices else None
         captured = capture_extra_content(delta) if isinstance(delta, Mapping) else None
         if captured:
             generation_chunk.message.additional_kwargs[EXTRA_CONTENT_KEY] = captured
+        _read_into(generation_chunk.message, delta, chunk.get("usage") or inner.get("usage"))
         return generation_chunk
 
     def _stream(
@@ -556,20 +665,28 @@ def _with_vertex_files(message: BaseMessage, file_parts: Any) -> BaseMessage:
     return message.model_copy(update={"content": content}) if changed else message
 
 
-def _captured(
+def _sent_assistants(
     messages: list[BaseMessage], payload_messages: list[dict[str, Any]]
-) -> list[Mapping[str, Any] | None]:
-    """What was captured for each assistant message, in order.
+) -> list[BaseMessage]:
+    """The messages sent as the payload's assistant messages, in order.
 
     langchain-openai converts messages one to one; should that ever change, the AI messages
     are taken in order (restore_extra_content matches tool calls by id first anyway).
     """
     if len(messages) == len(payload_messages):
         pairs = zip(messages, payload_messages, strict=True)
-        sent = [m for m, d in pairs if d.get("role") == "assistant"]
-    else:
-        sent = [m for m in messages if isinstance(m, AIMessage)]
-    values = [m.additional_kwargs.get(EXTRA_CONTENT_KEY) for m in sent]
+        return [m for m, d in pairs if d.get("role") == "assistant"]
+    return [m for m in messages if isinstance(m, AIMessage)]
+
+
+def _captured(
+    messages: list[BaseMessage], payload_messages: list[dict[str, Any]]
+) -> list[Mapping[str, Any] | None]:
+    """What was captured for each assistant message, in order."""
+    values = [
+        m.additional_kwargs.get(EXTRA_CONTENT_KEY)
+        for m in _sent_assistants(messages, payload_messages)
+    ]
     return [value if isinstance(value, Mapping) else None for value in values]
 
 

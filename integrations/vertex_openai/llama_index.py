@@ -41,7 +41,9 @@ from .gemini import (
     merge_extra_content,
     restore_extra_content,
 )
+from .reasoning import REASONING_KEY, restore_reasoning, sends_reasoning_back
 from .schemas import is_gemini_model
+from .usage import read_usage
 
 __all__ = ["VertexOpenAILike", "VertexOpenAILikeEmbedding"]
 
@@ -93,6 +95,69 @@ def _first_choice(raw: Any, field: str) -> Any:
     """``raw.choices[0].<field>`` (``message`` or ``delta``) of a completion or chunk."""
     choices = getattr(raw, "choices", None)
     return getattr(choices[0], field, None) if choices else None
+
+
+def _reasoning_of(obj: Any) -> str | None:
+    """The normalized ``reasoning_content`` of an openai message or delta (the transport put
+    every form there), or None."""
+    value = getattr(obj, REASONING_KEY, None)
+    if value is None:
+        extra = getattr(obj, "model_extra", None)
+        value = extra.get(REASONING_KEY) if isinstance(extra, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _thinking(message: ChatMessage) -> ThinkingBlock | None:
+    return next((b for b in message.blocks if isinstance(b, ThinkingBlock)), None)
+
+
+def _without_thinking(messages: Sequence[ChatMessage]) -> Sequence[ChatMessage]:
+    """The messages without their ThinkingBlocks: reasoning is never sent back as the
+    assistant's words (llama-index-llms-openai 0.6.8, our floor, raises "Unsupported content
+    block type: ThinkingBlock" on them; later versions skip them). Unchanged when there are
+    none."""
+    if not any(_thinking(message) is not None for message in messages):
+        return messages
+    return [
+        message.model_copy(
+            update={"blocks": [b for b in message.blocks if not isinstance(b, ThinkingBlock)]}
+        )
+        if _thinking(message) is not None
+        else message
+        for message in messages
+    ]
+
+
+def _read_answer(response: ChatResponse, reasoning: str | None) -> None:
+    """Reasoning as the message's ThinkingBlock (first, with ``num_tokens`` when usage gives
+    them) and the core's usage in ``additional_kwargs``, as llama-index-llms-openai exposes
+    usage (``prompt_tokens``, ``completion_tokens``, ``total_tokens``) plus
+    ``reasoning_tokens``, ``cached_tokens`` and ``traffic_type``.
+
+    llama-index-llms-openai builds the ThinkingBlock itself from ``reasoning_content`` since
+    0.6.x; one is added only where it did not.
+    """
+    message = response.message
+    block = _thinking(message)
+    if block is None and reasoning:
+        block = ThinkingBlock(content=reasoning)
+        message.blocks.insert(0, block)
+    usage = read_usage(getattr(response.raw, "usage", None))
+    if usage is None:
+        return
+    response.additional_kwargs.update(
+        prompt_tokens=usage.input_tokens,
+        completion_tokens=usage.output_tokens,
+        total_tokens=usage.total_tokens,
+    )
+    optional = {
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "traffic_type": usage.traffic_type,
+    }
+    response.additional_kwargs.update({k: v for k, v in optional.items() if v is not None})
+    if block is not None and usage.reasoning_tokens:
+        block.num_tokens = usage.reasoning_tokens
 
 
 class _VertexLlamaIndex:
@@ -185,6 +250,13 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
         **kwargs:
             ``OpenAILike``'s own: temperature, max_tokens, additional_kwargs, max_retries,
             timeout, default_headers, ...
+
+    Reasoning (Gemini thoughts, partner models' ``reasoning_content`` or ``<think>`` tags) is
+    a ``ThinkingBlock`` in ``message.blocks`` (``num_tokens`` when usage counts it), never in
+    ``message.content`` or a streamed ``delta``; streamed reasoning arrives in
+    ``additional_kwargs["thinking_delta"]``. ``additional_kwargs`` carries the usage
+    (``prompt_tokens``, ``completion_tokens`` with reasoning, ``total_tokens``, and when known
+    ``reasoning_tokens``, ``cached_tokens``, ``traffic_type``).
 
     ``api_base`` shows the resolved base URL. ``http_client`` / ``openai_client`` arguments
     and ``reuse_client=False`` are refused: the clients come from the Vertex connection,
@@ -300,21 +372,27 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
 
         * Thought signatures: LlamaIndex rebuilds assistant tool calls from ToolCallBlocks,
           dropping Vertex's ``extra_content``; Gemini 3 then answers 400.
+        * Reasoning: ThinkingBlocks are never sent as the assistant's words; they go back as
+          ``reasoning_content`` on tool-call steps of the models whose docs ask for it
+          (:func:`vertex_openai.reasoning.sends_reasoning_back`).
         * Files (Gemini): LlamaIndex would download a ``gs://`` DocumentBlock / AudioBlock
           and refuse a VideoBlock; Gemini reads them itself (:mod:`vertex_openai.content`).
           LlamaIndex gets the messages without those blocks, Vertex the real parts.
 
-        Unchanged when there is neither.
+        Unchanged (but for ThinkingBlocks taken off) when there is nothing to restore.
         """
-        captured = [
-            message.additional_kwargs.get(EXTRA_CONTENT_KEY)
-            for message in messages
-            if message.role == MessageRole.ASSISTANT
+        assistants = [message for message in messages if message.role == MessageRole.ASSISTANT]
+        captured = [message.additional_kwargs.get(EXTRA_CONTENT_KEY) for message in assistants]
+        reasonings = [
+            block.content if (block := _thinking(message)) is not None else None
+            for message in assistants
         ]
         model = self.connection.model_name(self.model)
         gemini = self.endpoint_id is None and is_gemini_model(model)
         with_files = gemini and any(_has_media(m) for m in messages)
-        if not any(captured) and not with_files:
+        send_reasoning = sends_reasoning_back(model) and any(reasonings)
+        messages = _without_thinking(messages)
+        if not any(captured) and not with_files and not send_reasoning:
             return messages, kwargs
         dicts: list[Any] = [
             self._file_message(m) if with_files and _has_media(m) else None for m in messages
@@ -323,6 +401,9 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
         converted = iter(to_openai_message_dicts(plain, model=self.model) if plain else [])
         dicts = [d if d is not None else next(converted) for d in dicts]
         restore_extra_content(dicts, captured)
+        if send_reasoning:
+            # The model's docs ask for its reasoning back on tool-call steps (reasoning.py).
+            restore_reasoning(dicts, reasonings, model)
         for message_dict in dicts:
             message_dict.pop(EXTRA_CONTENT_KEY, None)  # copied by LlamaIndex's legacy path
         if with_files:
@@ -352,16 +433,24 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
             response.message.additional_kwargs[EXTRA_CONTENT_KEY] = captured
 
     def _captured(self, response: ChatResponse) -> ChatResponse:
-        self._keep(response, capture_extra_content(_first_choice(response.raw, "message")))
+        message = _first_choice(response.raw, "message")
+        self._keep(response, capture_extra_content(message))
+        _read_answer(response, _reasoning_of(message))
         return response
 
     def _chunk(
-        self, response: ChatResponse, captured: dict[str, Any] | None
+        self, response: ChatResponse, captured: dict[str, Any] | None, reasoning: list[str]
     ) -> dict[str, Any] | None:
-        """Fold one streamed chunk's extra_content in; keep the total on its message."""
+        """Fold one streamed chunk's extra_content and reasoning in; keep the totals on its
+        message (reasoning: the text so far, one element, updated in place)."""
         delta = _first_choice(response.raw, "delta")
         captured = merge_extra_content(captured, capture_extra_content(delta))
         self._keep(response, captured)
+        piece = _reasoning_of(delta)
+        if piece:
+            reasoning[0] += piece
+            response.additional_kwargs.setdefault("thinking_delta", piece)
+        _read_answer(response, reasoning[0])
         return captured
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -380,8 +469,9 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
 
         def gen() -> Generator[ChatResponse, None, None]:
             captured: dict[str, Any] | None = None
+            reasoning = [""]
             for response in responses:
-                captured = self._chunk(response, captured)
+                captured = self._chunk(response, captured, reasoning)
                 yield response
 
         return gen()
@@ -394,8 +484,9 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
 
         async def gen() -> AsyncGenerator[ChatResponse, None]:
             captured: dict[str, Any] | None = None
+            reasoning = [""]
             async for response in responses:
-                captured = self._chunk(response, captured)
+                captured = self._chunk(response, captured, reasoning)
                 yield response
 
         return gen()

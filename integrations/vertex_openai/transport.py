@@ -17,6 +17,9 @@
   (the SDK's stream helpers, LangChain, LlamaIndex) keeps parallel calls apart.
 * A Gemini 3 chat request whose current turn has function calls no model signed gets Google's
   placeholder signature on them (:func:`~vertex_openai.gemini.sign_unsigned_tool_calls`).
+* Chat answers, unary and streamed, get the model's reasoning out of ``content`` and into
+  ``reasoning_content`` whatever form it came in (:mod:`vertex_openai.reasoning`): every
+  client, the plain openai one included, reads the answer alone in ``content``.
 
 Nothing here knows about models or frameworks: a new quirk of Vertex's HTTP answers goes here.
 """
@@ -34,6 +37,14 @@ from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, 
 
 from .errors import VertexStreamError
 from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
+from .reasoning import (
+    ReasoningHints,
+    StreamReasoning,
+    hints_from_payload,
+    hints_from_request,
+    mark_thoughts,
+    normalize_message,
+)
 
 __all__ = [
     "AsyncVertexTransport",
@@ -178,19 +189,26 @@ class _Events:
       or does not keep stable per call.
     """
 
-    __slots__ = ("_calls", "_decoder", "_pending", "watch")
+    __slots__ = ("_calls", "_decoder", "_pending", "_reasoning", "watch")
 
-    def __init__(self, decoder: Any) -> None:
+    def __init__(self, decoder: Any, hints: ReasoningHints | None = None) -> None:
         self._decoder = decoder
         self._pending = b""  # an incomplete event held back (the SDK waits for whole events)
         self._calls = ToolCallDeltas()
+        self._reasoning = StreamReasoning(hints or ReasoningHints())
         self.watch = _Completion()
+
+    def _to_fix(self, data: bytes) -> bool:
+        """Whether some event in ``data`` may need rewriting (cheap byte tests first)."""
+        return (
+            _TOOL_CALLS in data or self._reasoning.active or _REASONING in data or _THOUGHT in data
+        )
 
     def feed(self, chunk: bytes) -> bytes:
         if self._decoder is not None:
             chunk = self._decoder.decode(chunk)
         self.watch.feed(chunk)
-        if not self._pending and chunk.endswith(b"\n\n") and _TOOL_CALLS not in chunk:
+        if not self._pending and chunk.endswith(b"\n\n") and not self._to_fix(chunk):
             return chunk  # whole events, nothing to fix: as received
         return self._events(chunk)
 
@@ -200,7 +218,11 @@ class _Events:
             rest = self._decoder.flush()
             self.watch.feed(rest)
         rest, self._pending = self._pending + rest, b""
-        return self._fixed(rest) if _TOOL_CALLS in rest else rest
+        rest = self._fixed(rest) if self._to_fix(rest) else rest
+        held = self._reasoning.flush()  # text held back by a stream without [DONE]
+        if held is not None:
+            rest += b"data: " + json.dumps(held, separators=(",", ":")).encode() + b"\n\n"
+        return rest
 
     def _events(self, chunk: bytes) -> bytes:
         data = self._pending + chunk
@@ -209,26 +231,38 @@ class _Events:
             self._pending = data
             return b""
         whole, self._pending = data[: cut + 2], data[cut + 2 :]
-        return self._fixed(whole) if _TOOL_CALLS in whole else whole
+        return self._fixed(whole) if self._to_fix(whole) else whole
 
     def _fixed(self, events: bytes) -> bytes:
         lines = events.split(b"\n")
         for number, line in enumerate(lines):
-            if line.startswith(b"data:") and _TOOL_CALLS in line:
-                lines[number] = self._indexed(line)
+            if not line.startswith(b"data:"):
+                continue
+            if line[5:].strip() == b"[DONE]":
+                held = self._reasoning.flush()  # text still held back: before [DONE]
+                if held is not None:
+                    lines[number] = self._line(held) + b"\n\n" + line
+            elif self._to_fix(line):
+                lines[number] = self._rewritten(line)
         return b"\n".join(lines)
 
-    def _indexed(self, line: bytes) -> bytes:
+    @staticmethod
+    def _line(payload: Any) -> bytes:
+        return b"data: " + json.dumps(payload, separators=(",", ":")).encode()
+
+    def _rewritten(self, line: bytes) -> bytes:
         try:
             payload = json.loads(line[5:])
         except ValueError:
             return line
-        if not self._calls.normalize_chunk(payload):
-            return line
-        return b"data: " + json.dumps(payload, separators=(",", ":")).encode()
+        changed = _TOOL_CALLS in line and self._calls.normalize_chunk(payload)
+        changed = self._reasoning.normalize_chunk(payload) or changed
+        return self._line(payload) if changed else line
 
 
 _TOOL_CALLS = b'"tool_calls"'
+_REASONING = b'"reasoning"'
+_THOUGHT = b'"thought"'
 
 
 class _CheckedStream(httpx.SyncByteStream):
@@ -305,21 +339,50 @@ def _error_response(
     return _rebuilt(response, request, body if fixed is None else fixed)
 
 
-def _events_of(response: httpx.Response) -> _Events | None:
+def _events_of(response: httpx.Response, hints: ReasoningHints | None) -> _Events | None:
     """The event processing of an SSE response; None for any other response, or for an
     encoding we do not decode (then it is passed on untouched and httpx decodes it)."""
     if not _is_event_stream(response):
         return None
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
-        return _Events(None)
+        return _Events(None, hints)
     factory = _decoders.SUPPORTED_DECODERS.get(encoding)
     if factory is None:
         return None
     try:
-        return _Events(factory())
+        return _Events(factory(), hints)
     except ImportError:  # brotli / zstandard not installed
         return None
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return "json" in str(response.headers.get("content-type", "")).lower()
+
+
+def _unary_answer(
+    response: httpx.Response, request: httpx.Request, body: bytes, hints: ReasoningHints
+) -> httpx.Response:
+    """A unary chat answer with its reasoning apart (see :mod:`vertex_openai.reasoning`)."""
+    if not (
+        _REASONING in body
+        or b"think>" in body
+        or hints.starts_inside
+        or (hints.marker is not None and f"{hints.marker}>".encode() in body)
+    ):
+        return response
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return response
+    choices = payload.get("choices") if isinstance(payload, dict) else None
+    changed = False
+    for choice in choices if isinstance(choices, list) else ():
+        if isinstance(choice, dict):
+            changed = normalize_message(choice.get("message"), hints) or changed
+    if not changed:
+        return response
+    return _rebuilt(response, request, json.dumps(payload).encode())
 
 
 def _streamed(
@@ -342,38 +405,52 @@ def _streamed(
     )
 
 
-def _with_placeholder_signatures(request: httpx.Request) -> httpx.Request:
-    """A chat request whose unsigned Gemini 3 function calls carry Google's placeholder.
+def _prepared(request: httpx.Request) -> tuple[httpx.Request, ReasoningHints | None]:
+    """A chat request made right for Vertex, and what it tells about the answer's reasoning.
 
-    See :func:`~vertex_openai.gemini.sign_unsigned_tool_calls`; any other request (and one with
-    nothing to sign) is returned as it is. A cheap byte test skips the JSON parse for requests
-    without tool calls or Gemini 3+ models.
+    * Unsigned Gemini 3 function calls of the current turn get Google's placeholder signature
+      (:func:`~vertex_openai.gemini.sign_unsigned_tool_calls`).
+    * Gemini thoughts asked for without a ``thought_tag_marker`` get one
+      (:func:`~vertex_openai.reasoning.mark_thoughts`): untagged, a unary answer's thoughts
+      could not be told from its text.
+
+    Any other request is returned as it is, with None (no chat answer to read). Cheap byte
+    tests skip the JSON parse when nothing can apply.
     """
     if request.method != "POST" or not request.url.path.endswith("/chat/completions"):
-        return request
+        return request, None
     try:
         body = request.content
     except httpx.RequestNotRead:  # a streamed upload: not ours to rewrite
-        return request
-    if _TOOL_CALLS not in body or b"gemini-" not in body:
-        return request
+        return request, ReasoningHints()
+    sign = _TOOL_CALLS in body and b"gemini-" in body
+    mark = (b"include_thoughts" in body or b"includeThoughts" in body) and not (
+        b"thought_tag_marker" in body or b"thoughtTagMarker" in body
+    )
+    if not sign and not mark:
+        return request, hints_from_request(body)
     try:
         payload = json.loads(body)
     except ValueError:
-        return request
-    if not isinstance(payload, dict) or not validates_signatures(payload.get("model")):
-        return request
+        return request, ReasoningHints()
+    if not isinstance(payload, dict):
+        return request, ReasoningHints()
+    changed = mark and mark_thoughts(payload)
     messages = payload.get("messages")
-    if not isinstance(messages, list) or not sign_unsigned_tool_calls(messages):
-        return request
+    if sign and validates_signatures(payload.get("model")) and isinstance(messages, list):
+        changed = bool(sign_unsigned_tool_calls(messages)) or changed
+    hints = hints_from_payload(payload)
+    if not changed:
+        return request, hints
     headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
-    return httpx.Request(
+    rebuilt = httpx.Request(
         request.method,
         request.url,
         headers=headers,
         content=json.dumps(payload, separators=(",", ":")).encode(),
         extensions=request.extensions,
     )
+    return rebuilt, hints
 
 
 class VertexTransport(httpx.BaseTransport):
@@ -383,7 +460,7 @@ class VertexTransport(httpx.BaseTransport):
         self._inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request = _with_placeholder_signatures(request)
+        request, hints = _prepared(request)
         response = self._inner.handle_request(request)
         if response.status_code >= 400:
             try:
@@ -391,11 +468,13 @@ class VertexTransport(httpx.BaseTransport):
             finally:
                 response.close()
             return _error_response(response, request, body)
-        events = _events_of(response)
+        events = _events_of(response, hints)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.SyncByteStream)
             return _streamed(response, request, _CheckedStream(stream, request.url, events))
+        if hints is not None and _is_json(response):
+            return _unary_answer(response, request, response.read(), hints)
         return response
 
     def close(self) -> None:
@@ -409,7 +488,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
         self._inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        request = _with_placeholder_signatures(request)
+        request, hints = _prepared(request)
         response = await self._inner.handle_async_request(request)
         if response.status_code >= 400:
             try:
@@ -417,11 +496,13 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
             finally:
                 await response.aclose()
             return _error_response(response, request, body)
-        events = _events_of(response)
+        events = _events_of(response, hints)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.AsyncByteStream)
             return _streamed(response, request, _AsyncCheckedStream(stream, request.url, events))
+        if hints is not None and _is_json(response):
+            return _unary_answer(response, request, await response.aread(), hints)
         return response
 
     async def aclose(self) -> None:

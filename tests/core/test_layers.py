@@ -19,6 +19,8 @@ CORE_RANKS = {
     "embeddings": 1,
     "content": 1,
     "schemas": 1,
+    "reasoning": 1,
+    "usage": 1,
     "transport": 2,
     "auth": 2,
     "connection": 3,

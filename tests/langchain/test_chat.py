@@ -444,9 +444,9 @@ def test_gemini_options_in_request_body(
         extra_body={"extra_body": {"google": {"media_resolution": "low"}}, "top_k": 3},
     )
     message = model.invoke("options please")
-    assert (
-        message.content == "<think>Thinking about: options please</think>You said: options please"
-    )
+    # The thoughts (in the marker's tags on the wire) are reasoning, not text.
+    assert message.content == "You said: options please"
+    assert message.additional_kwargs["reasoning_content"] == "Thinking about: options please"
     (request,) = chat_requests(vertex_emulator)
     assert request.body["top_k"] == 3
     assert request.body["extra_body"] == {

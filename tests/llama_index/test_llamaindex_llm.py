@@ -159,7 +159,10 @@ def test_gemini_options_in_request_body(vertex_emulator: VertexEmulator, make_ll
         },
     )
     reply = llm.chat(_user("think"))
-    assert reply.message.content == "<think>Thinking about: think</think>You said: think"
+    # The thoughts (in the marker's tags on the wire) are a ThinkingBlock, not text.
+    assert reply.message.content == "You said: think"
+    assert reply.message.blocks[0].block_type == "thinking"
+    assert reply.message.blocks[0].content == "Thinking about: think"
     body = vertex_emulator.requests[0].body
     assert body["seed"] == 7
     assert body["extra_body"] == {

@@ -5,6 +5,11 @@ client a user would pick then shows what the fixture's sidecar says a user must 
 the tool calls (names, arguments, ids), the signatures sent back on the next turn, usage, or a
 readable error. Clients: the plain openai client, ``ChatVertexOpenAI`` (invoke, stream,
 astream) and ``VertexOpenAILike`` (chat, stream_chat, astream_chat).
+
+Reasoning (``expect.reasoning``) must reach every client as reasoning (the plain client's
+``reasoning_content``, LangChain's ``additional_kwargs["reasoning_content"]`` and reasoning
+block, LlamaIndex's ``ThinkingBlock``), never in the text; ``expect.usage`` is the wire's usage
+(plain client, LlamaIndex ``raw``), ``expect.usage_read`` the usage the frameworks show.
 """
 
 from __future__ import annotations
@@ -60,6 +65,13 @@ class Seen:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     usage: dict[str, int] | None = None
     next_turn: Any = None  # a callable sending the tool results back, where the client has one
+    reasoning: str | None = None
+    usage_read: dict[str, Any] | None = None  # input/output/total/reasoning/cached/traffic
+
+
+def _extra(obj: Any, name: str) -> Any:
+    """An extra field the openai SDK kept on its object (``reasoning_content``)."""
+    return (getattr(obj, "model_extra", None) or {}).get(name)
 
 
 HAS_LANGCHAIN = installed("langchain_openai")
@@ -92,13 +104,15 @@ async def _openai(emu: VertexEmulator, stream: bool) -> Seen:
             if c.type == "function"
         ]
         usage = answer.usage.model_dump() if answer.usage else None
-        return Seen(message.content or "", calls, usage)
-    text, parts, usage = "", {}, None
+        reasoning = _extra(message, "reasoning_content")
+        return Seen(message.content or "", calls, usage, reasoning=reasoning)
+    text, parts, usage, reasoning = "", {}, None, ""
     for chunk in client.chat.completions.create(model=MODEL, messages=messages, stream=True):  # type: ignore[arg-type]
         if chunk.usage:
             usage = chunk.usage.model_dump()
         for choice in chunk.choices:
             text += choice.delta.content or ""
+            reasoning += _extra(choice.delta, "reasoning_content") or ""
             for call in choice.delta.tool_calls or []:
                 part = parts.setdefault(call.index, {"name": "", "arguments": "", "id": None})
                 if call.id:
@@ -108,7 +122,7 @@ async def _openai(emu: VertexEmulator, stream: bool) -> Seen:
                 if call.function and call.function.arguments:
                     part["arguments"] += call.function.arguments
     calls = [{**p, "arguments": json.loads(p["arguments"] or "{}")} for p in parts.values()]
-    return Seen(text, calls, usage)
+    return Seen(text, calls, usage, reasoning=reasoning or None)
 
 
 async def _langchain(emu: VertexEmulator, how: str) -> Seen:
@@ -131,23 +145,30 @@ async def _langchain(emu: VertexEmulator, how: str) -> Seen:
             message = message + chunk
     assert isinstance(message, AIMessage)
     calls = [{"name": c["name"], "arguments": c["args"], "id": c["id"]} for c in message.tool_calls]
-    usage = None
+    usage_read = None
     if message.usage_metadata:
         meta = message.usage_metadata
-        usage = {
-            "prompt_tokens": meta["input_tokens"],
-            "completion_tokens": meta["output_tokens"],
+        usage_read = {
+            "input_tokens": meta["input_tokens"],
+            "output_tokens": meta["output_tokens"],
             "total_tokens": meta["total_tokens"],
+            "reasoning_tokens": meta.get("output_token_details", {}).get("reasoning"),
+            "cached_tokens": meta.get("input_token_details", {}).get("cache_read"),
+            "traffic_type": message.response_metadata.get("traffic_type"),
         }
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    blocks = [b["reasoning"] for b in message.content_blocks if b["type"] == "reasoning"]
+    assert blocks == ([reasoning] if reasoning else [])  # the standard block says the same
 
     def next_turn() -> None:
         results = [ToolMessage("done", tool_call_id=c["id"]) for c in message.tool_calls]
         model.invoke([*history, message, *results])
 
-    return Seen(message.text, calls, usage, next_turn)
+    return Seen(message.text, calls, None, next_turn, reasoning, usage_read)
 
 
 async def _llama_index(emu: VertexEmulator, how: str) -> Seen:
+    from llama_index.core.base.llms.types import ThinkingBlock
     from llama_index.core.llms import ChatMessage
     from llama_index.core.tools import FunctionTool
 
@@ -173,6 +194,18 @@ async def _llama_index(emu: VertexEmulator, how: str) -> Seen:
     ]
     raw_usage = getattr(response.raw, "usage", None) if response.raw is not None else None
     usage = raw_usage.model_dump() if hasattr(raw_usage, "model_dump") else None
+    thinking = [b.content for b in response.message.blocks if isinstance(b, ThinkingBlock)]
+    kwargs = response.additional_kwargs
+    usage_read = None
+    if "total_tokens" in kwargs:
+        usage_read = {
+            "input_tokens": kwargs["prompt_tokens"],
+            "output_tokens": kwargs["completion_tokens"],
+            "total_tokens": kwargs["total_tokens"],
+            "reasoning_tokens": kwargs.get("reasoning_tokens"),
+            "cached_tokens": kwargs.get("cached_tokens"),
+            "traffic_type": kwargs.get("traffic_type"),
+        }
 
     def next_turn() -> None:
         results = [
@@ -181,7 +214,9 @@ async def _llama_index(emu: VertexEmulator, how: str) -> Seen:
         ]
         llm.chat_with_tools(tools, chat_history=[*history, response.message, *results])
 
-    return Seen(response.message.content or "", calls, usage, next_turn)
+    assert len(thinking) <= 1
+    reasoning = thinking[0] if thinking else None
+    return Seen(response.message.content or "", calls, usage, next_turn, reasoning, usage_read)
 
 
 CLIENTS = {
@@ -270,9 +305,12 @@ async def test_replay(
             c["arguments"] for c in expect["tool_calls"]
         ]
         assert [c["id"] for c in seen.tool_calls] == [c.get("id") for c in expect["tool_calls"]]
+    assert seen.reasoning == expect.get("reasoning")  # reasoning as reasoning, else none
     if "usage" in expect and seen.usage is not None:
         for key, value in expect["usage"].items():
             assert seen.usage.get(key) == value, key
+    if "usage_read" in expect and seen.usage_read is not None:
+        assert seen.usage_read == expect["usage_read"]
     if expect.get("signatures") and seen.next_turn is not None:
         seen.next_turn()
         sent = [extra for extra in _signatures(emu) if extra]

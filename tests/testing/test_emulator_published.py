@@ -288,9 +288,14 @@ def test_2026_wording(emu: VertexEmulator, http: httpx.Client) -> None:
             "deepseek-ai/deepseek-r1-0528-maas",
             {},
             False,
-            "<think>Thinking about: hi</think>You said: hi",
+            "<think>Thinking about: hi</think>\n\nYou said: hi",
         ),
-        ("minimaxai/minimax-m2-maas", {}, False, "<think>Thinking about: hi</think>You said: hi"),
+        (
+            "minimaxai/minimax-m2-maas",
+            {},
+            False,
+            "<think>Thinking about: hi</think>\n\nYou said: hi",
+        ),
         (
             "deepseek-ai/deepseek-v3.1-maas",
             {"reasoning_effort": "medium"},
@@ -307,7 +312,11 @@ def test_maas_reasoning_forms(
     raw = chat(http, model=model, messages=[user("hi")], **body).json()
     message = raw["choices"][0]["message"]
     assert message["content"] == content
-    assert ("reasoning_content" in message) is reasoning
+    assert (message.get("reasoning_content") is not None) is reasoning
+    # The thinking page's SGLang-style keys: null when unused, on all but DeepSeek R1.
+    r1 = "deepseek-r1" in model
+    assert ("reasoning_content" in message) is (reasoning or not r1)
+    assert ("tool_calls" in message) is not r1 and ("system_fingerprint" in raw) is r1
     if reasoning:
         assert message["reasoning_content"] == "Thinking about: hi"
     streamed = chunks(chat(http, model=model, messages=[user("hi")], stream=True, **body))
@@ -325,7 +334,13 @@ def test_maas_extra_keys(emu: VertexEmulator, http: httpx.Client) -> None:
     assert raw["choices"][0]["matched_stop"] == 1
     usage = raw["usage"]
     assert usage["extra_properties"] == {"google": {"traffic_type": "ON_DEMAND"}}
-    assert usage["prompt_tokens_details"] is None and usage["reasoning_tokens"] == 3
+    # A top-level reasoning_tokens of 0 although the model reasoned (Google's examples).
+    assert usage["prompt_tokens_details"] is None and usage["reasoning_tokens"] == 0
+    assert "completion_tokens_details" not in usage
+    emu.maas_reasoning_tokens = "count"
+    counted = chat(http, model=model, messages=[user("hi")]).json()["usage"]
+    assert counted["reasoning_tokens"] == 3
+    emu.maas_reasoning_tokens = "zero"
     streamed = chunks(chat(http, model=model, messages=[user("hi")], stream=True))
     assert all(c["metadata"] == {"weight_version": "default"} for c in streamed)
     assert streamed[-1]["choices"][0]["matched_stop"] == 1
@@ -507,3 +522,68 @@ def test_embeddings_input_limits(emu: VertexEmulator, http: httpx.Client) -> Non
     emu.embeddings_max_inputs = 300
     assert embed("google/gemini-embedding-001", 2).is_success
     assert embed("google/text-embedding-005", 300).is_success
+
+
+# ----------------------------------------------------------------- reasoning switches
+
+
+def test_reasoning_field_name_switch(emu: VertexEmulator, http: httpx.Client) -> None:
+    body = {"model": "deepseek-ai/deepseek-v3.2-maas", "reasoning_effort": "high"}
+    emu.maas_reasoning_field = "reasoning"
+    message = chat(http, messages=[user("hi")], **body).json()["choices"][0]["message"]
+    assert message["reasoning"] == "Thinking about: hi"
+    assert message["reasoning_content"] is None  # the SGLang key, unused
+    deltas = [
+        c["choices"][0]["delta"]
+        for c in chunks(chat(http, messages=[user("hi")], stream=True, **body))
+        if c["choices"]
+    ]
+    assert "".join(d.get("reasoning") or "" for d in deltas) == "Thinking about: hi"
+
+
+THOUGHTS = {"extra_body": {"google": {"thinking_config": {"include_thoughts": True}}}}
+MARKED = {
+    "extra_body": {
+        "google": {"thinking_config": {"include_thoughts": True}, "thought_tag_marker": "t"}
+    }
+}
+
+
+def _streamed(http: httpx.Client, **body: Any) -> list[dict[str, Any]]:
+    streamed = chunks(chat(http, model=GEMINI, messages=[user("hi")], stream=True, **body))
+    return [c["choices"][0]["delta"] for c in streamed if c["choices"]]
+
+
+def test_thought_deltas_flagged_or_tagged(emu: VertexEmulator, http: httpx.Client) -> None:
+    # Without a marker: one content delta flagged extra_content.google.thought, then the text.
+    deltas = _streamed(http, **THOUGHTS)
+    flagged = [d for d in deltas if d.get("extra_content", {}).get("google", {}).get("thought")]
+    assert [d["content"] for d in flagged] == ["Thinking about: hi"]
+    # With a marker: inline in the tags (docs) unless flag_thought_deltas.
+    text = "".join(d.get("content") or "" for d in _streamed(http, **MARKED))
+    assert text == "<t>Thinking about: hi</t>You said: hi"
+    emu.flag_thought_deltas = True
+    deltas = _streamed(http, **MARKED)
+    flagged = [d for d in deltas if d.get("extra_content", {}).get("google", {}).get("thought")]
+    assert [d["content"] for d in flagged] == ["Thinking about: hi"]
+    rest = "".join(d.get("content") or "" for d in deltas if d not in flagged)
+    assert rest == "You said: hi"
+
+
+def test_stream_chunk_chars_cuts_tags(emu: VertexEmulator, http: httpx.Client) -> None:
+    emu.stream_chunk_chars = 2
+    pieces = [d["content"] for d in _streamed(http, **MARKED) if d.get("content")]
+    assert "".join(pieces) == "<t>Thinking about: hi</t>You said: hi"
+    assert pieces[:2] == ["<t", ">T"] and all(len(p) <= 2 for p in pieces)
+
+
+def test_gemini_totals_count_thinking(http: httpx.Client) -> None:
+    usage = chat(
+        http,
+        model=GEMINI,
+        messages=[user("hi")],
+        extra_body={"google": {"thinking_config": {"thinking_budget": 100}}},
+    ).json()["usage"]
+    reasoning = usage["completion_tokens_details"]["reasoning_tokens"]
+    assert reasoning > 0
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + reasoning

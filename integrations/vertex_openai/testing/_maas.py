@@ -79,12 +79,21 @@ def thinking_requested(body: dict[str, Any]) -> bool:
     return False
 
 
-def apply_reasoning(plan: ChatPlan, model: str, body: dict[str, Any], mode: str, text: str) -> int:
+def apply_reasoning(
+    plan: ChatPlan,
+    model: str,
+    body: dict[str, Any],
+    mode: str,
+    text: str,
+    field: str = "reasoning_content",
+) -> int:
     """Add the model's reasoning to each plain-text choice; returns the reasoning tokens.
 
     ``mode`` is ``VertexEmulator.maas_reasoning``: ``"auto"`` (models that always think, and
     hybrid ones when asked: :func:`thinking_requested`), ``"always"`` or ``"never"``. The
     reasoning text is ``"Thinking about: <last user text>"``; the answer itself is unchanged.
+    ``field`` names the reasoning field of the ``"field"`` form (``VertexEmulator.
+    maas_reasoning_field``).
     """
     found = reasoning_form(model)
     if found is None or mode == "never":
@@ -101,9 +110,10 @@ def apply_reasoning(plan: ChatPlan, model: str, body: dict[str, Any], mode: str,
             continue
         added = word_count(reasoning)
         if form == "field":
-            message["reasoning_content"] = reasoning
+            message[field] = reasoning
         elif form == "think":
-            message["content"] = f"<think>{reasoning}</think>{content or ''}"
+            # A blank line after the closing tag, as in the MiniMax M2 example (docs, H).
+            message["content"] = f"<think>{reasoning}</think>\n\n{content or ''}"
         else:
             message["content"] = f"{reasoning}</think>{content or ''}"
     if added:
@@ -125,6 +135,23 @@ def extend_usage(usage: dict[str, Any], reasoning_tokens: int) -> dict[str, Any]
     extended.setdefault("prompt_tokens_details", None)
     extended.setdefault("reasoning_tokens", reasoning_tokens)
     extended.setdefault("extra_properties", {"google": {"traffic_type": "ON_DEMAND"}})
+    return extended
+
+
+def sglang_shape(model: str) -> bool:
+    """Whether the model's answers have the SGLang-style keys of the thinking page's
+    examples (``reasoning_content``/``tool_calls`` null when unused, no
+    ``system_fingerprint``): every example but DeepSeek R1's (docs, H: Vertex AI docs
+    "Thinking" for open models)."""
+    return not fnmatch.fnmatchcase(model.lower(), "deepseek-ai/deepseek-r1*")
+
+
+def extend_message(message: dict[str, Any]) -> dict[str, Any]:
+    """``reasoning_content`` and ``tool_calls`` null when unused (the thinking page's
+    examples, docs, H)."""
+    extended = dict(message)
+    extended.setdefault("reasoning_content", None)
+    extended.setdefault("tool_calls", None)
     return extended
 
 

@@ -497,6 +497,7 @@ def _one_choice(
                 marker = _google_extras(body).get("thought_tag_marker")
                 if isinstance(marker, str) and marker:
                     content = f"<{marker}>{thought}</{marker}>{content}"
+                    thought_text = f"<{marker}>{thought}</{marker}>"
                 else:
                     content = f"{thought}\n{content}"
                     thought_text = thought
@@ -528,7 +529,9 @@ def _one_choice(
         message["tool_calls"] = tool_calls
     choice: dict[str, Any] = {"message": message, "finish_reason": finish}
     if thought_text is not None and content is not None and content.startswith(thought_text):
-        choice["thought"] = thought_text  # streamed as its own flagged delta on Gemini
+        choice["thought_prefix"] = thought_text  # the thought as it leads content
+        choice["thought"] = thought  # streamed as its own flagged delta on Gemini
+        choice["thought_tagged"] = thought_text != thought
     return choice
 
 

@@ -146,6 +146,10 @@ class Settings:
     gemini_stream_tool_call_index: bool = False
     signature_error_wording: Literal["2025", "2026"] = "2025"
     maas_reasoning: Literal["auto", "always", "never"] = "auto"
+    maas_reasoning_field: Literal["reasoning_content", "reasoning"] = "reasoning_content"
+    maas_reasoning_tokens: Literal["zero", "count"] = "zero"
+    flag_thought_deltas: bool = False
+    stream_chunk_chars: int = 0
     maas_extra_keys: bool = True
     send_done: bool = True
     maas_capture_stream_shape: bool = False

@@ -306,8 +306,32 @@ def chat(state: EmulatorState, body: dict[str, Any], model: str, openapi: bool) 
     reasoning_tokens = 0
     if maas and queued is None:
         reasoning_tokens = _maas.apply_reasoning(
-            plan, model, body, settings.maas_reasoning, last_user_text(messages)
+            plan,
+            model,
+            body,
+            settings.maas_reasoning,
+            last_user_text(messages),
+            settings.maas_reasoning_field,
         )
+    details = plan.usage.get("completion_tokens_details")
+    if maas:
+        # MaaS usage has no completion_tokens_details: reasoning is counted inside
+        # completion_tokens, and a top-level reasoning_tokens says 0 even when the model
+        # reasoned (docs, H: every example of Vertex AI docs "Thinking" for open models,
+        # https://docs.cloud.google.com/vertex-ai/generative-ai/docs/maas/capabilities/thinking).
+        if queued is None or not (queued.usage and "completion_tokens_details" in queued.usage):
+            plan.usage.pop("completion_tokens_details", None)
+        if settings.maas_reasoning_tokens == "zero":
+            reasoning_tokens = 0
+    elif (
+        isinstance(details, dict)
+        and isinstance(details.get("reasoning_tokens"), int)
+        and (queued is None or not (queued.usage and "total_tokens" in queued.usage))
+    ):
+        # Gemini counts thinking outside completion_tokens: total = prompt + completion +
+        # reasoning (docs, H: Vertex AI docs "Chat Completions examples", 27 + 45 + 504 = 576,
+        # https://docs.cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/examples).
+        plan.usage["total_tokens"] += details["reasoning_tokens"]
     extras = maas and settings.maas_extra_keys
     if extras:
         plan.usage = _maas.extend_usage(plan.usage, reasoning_tokens)
@@ -337,6 +361,10 @@ def chat(state: EmulatorState, body: dict[str, Any], model: str, openapi: bool) 
     }
     if extras:
         payload["metadata"] = dict(_maas.METADATA)
+        if _maas.sglang_shape(model):
+            del payload["system_fingerprint"]
+            for choice in payload["choices"]:
+                choice["message"] = _maas.extend_message(choice["message"])
     return json_response(200, payload)
 
 
@@ -375,6 +403,12 @@ def _stream_chat(
             content = {"role": "assistant", **content}  # role on every delta (2024 captures)
         return {"delta": content, "finish_reason": None, "index": index, "logprobs": None}
 
+    def pieces(text: str) -> list[str]:
+        size = settings.stream_chunk_chars
+        if size > 0:  # fixed-size pieces: a tag may be cut across chunks
+            return [text[i : i + size] for i in range(0, len(text), size)]
+        return split_words(text)
+
     events: list[str] = []
     for index, choice in enumerate(plan.choices):
         message = choice["message"]
@@ -384,18 +418,24 @@ def _stream_chat(
         if extra is not None and not text:
             first["extra_content"] = extra
         events.append(chunk([delta(index, first)]))
-        for piece in split_words(message.get("reasoning_content") or ""):
-            events.append(chunk([delta(index, {"reasoning_content": piece})]))
+        for field in ("reasoning_content", "reasoning"):
+            for piece in pieces(message.get(field) or ""):
+                events.append(chunk([delta(index, {field: piece})]))
         thought = choice.get("thought")
-        if gemini and isinstance(thought, str):
+        if (
+            gemini
+            and isinstance(thought, str)
+            and (not choice.get("thought_tagged") or settings.flag_thought_deltas)
+        ):
             # Thoughts asked for without thought_tag_marker stream as content deltas flagged
             # extra_content.google.thought (public captures, M, on the Gemini API's OpenAI
             # surface, e.g. the capture analysis in noho/dayu-agent#45; assumed on Vertex).
-            # With a marker they stay inline, tagged (docs, H: "Using OpenAI libraries").
+            # With a marker they stay inline, tagged (docs, H: "Using OpenAI libraries");
+            # flag_thought_deltas=True flags them then too (not known either way).
             flagged = {"content": thought, "extra_content": {"google": {"thought": True}}}
             events.append(chunk([delta(index, flagged)]))
-            text = text[len(thought) :].lstrip("\n")
-        for n, piece in enumerate(split_words(text)):
+            text = text[len(choice["thought_prefix"]) :].lstrip("\n")
+        for n, piece in enumerate(pieces(text)):
             part: dict[str, Any] = {"content": piece}
             if n == 0 and extra is not None:
                 # A message-level extra_content rides on the first content delta.

@@ -144,7 +144,14 @@ class VertexEmulator:
     "Unable to submit request because function call ..." 400; ``"2026"``: "Function call is
     missing a thought_signature in functionCall parts. ..."), ``maas_reasoning`` (``"auto"``:
     partner models that always think do, hybrid ones when reasoning_effort / a thinking
-    config asks; ``"always"``; ``"never"``), ``maas_extra_keys`` (True: ``matched_stop``,
+    config asks; ``"always"``; ``"never"``), ``maas_reasoning_field`` (``"reasoning_content"``;
+    ``"reasoning"``: vLLM's name for the same field), ``maas_reasoning_tokens`` (``"zero"``: the
+    top-level ``usage.reasoning_tokens`` is 0 even when the model reasoned, as in every MaaS
+    example of Google's thinking page; ``"count"``: the count), ``flag_thought_deltas`` (False:
+    with a ``thought_tag_marker`` streamed Gemini thoughts stay inline in their tags; True:
+    they come as content deltas flagged ``extra_content.google.thought``, as they do without a
+    marker), ``stream_chunk_chars`` (0: streamed text in word pieces; N: in N-character pieces,
+    so that a tag is cut across chunks), ``maas_extra_keys`` (True: ``matched_stop``,
     ``metadata.weight_version``, ``usage.extra_properties.google.traffic_type``,
     ``usage.reasoning_tokens``, ``usage.prompt_tokens_details`` on partner-model answers),
     ``send_done`` (True: streams end with ``data: [DONE]``), ``maas_capture_stream_shape``
@@ -178,6 +185,10 @@ class VertexEmulator:
     gemini_stream_tool_call_index = _Setting[bool]()
     signature_error_wording = _Setting[Literal["2025", "2026"]]()
     maas_reasoning = _Setting[Literal["auto", "always", "never"]]()
+    maas_reasoning_field = _Setting[Literal["reasoning_content", "reasoning"]]()
+    maas_reasoning_tokens = _Setting[Literal["zero", "count"]]()
+    flag_thought_deltas = _Setting[bool]()
+    stream_chunk_chars = _Setting[int]()
     maas_extra_keys = _Setting[bool]()
     send_done = _Setting[bool]()
     maas_capture_stream_shape = _Setting[bool]()
