@@ -166,21 +166,23 @@ def run(args: argparse.Namespace) -> int:
         target = connection.target
         lines = [
             f"vertex-openai proxy on {base} -> Vertex AI (project {target.project}, location "
-            f"{target.location}, endpoint {target.endpoint}). Ctrl-C to stop.",
+            f"{target.location}, endpoint {target.endpoint}). Ctrl-C to stop."
+        ]
+        if session.emulator is not None:
+            lines.append(f"Serving the offline emulator ({session.emulator.url}), not Google.")
+        if args.record:
+            lines.append(f"Recording every exchange to {os.path.abspath(args.record)}")
+        auth = '-H "Authorization: Bearer $OPENAI_API_KEY" ' if key else ""
+        lines += [
             "",
             "Point any OpenAI tool at it:",
             f"OPENAI_BASE_URL={base}",
             "OPENAI_API_KEY=" + ("<your --key>" if key else "unused"),
             "",
-            f"  curl {base}/chat/completions -H 'Content-Type: application/json' "
-            + ('-H "Authorization: Bearer $OPENAI_API_KEY" ' if key else "")
-            + '-d \'{"model": "gemini-2.5-flash", "messages": '
+            f"  curl {base}/chat/completions -H 'Content-Type: application/json' {auth}"
+            '-d \'{"model": "gemini-2.5-flash", "messages": '
             '[{"role": "user", "content": "Hi"}]}\'',
         ]
-        if args.record:
-            lines.append(f"\nRecording every exchange to {os.path.abspath(args.record)}")
-        if session.emulator is not None:
-            lines.append(f"\nServing the offline emulator ({session.emulator.url}), not Google.")
         print("\n".join(lines), flush=True)
         config = uvicorn.Config(
             app,
