@@ -63,11 +63,17 @@ class ProxyProcess:
 
 
 def start_proxy(
-    emu: VertexEmulator, key_file: Path, *args: str, env: dict[str, str] | None = None
+    emu: VertexEmulator | None,
+    key_file: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
 ) -> ProxyProcess:
-    """Start the proxy on a free port and wait for its ``OPENAI_BASE_URL=`` line."""
-    command = [str(SCRIPT), "proxy", "--port", "0", "--api-endpoint", emu.url]
-    command += ["--location", LOCATION, *args]
+    """Start the proxy on a free port (aimed at ``emu``, or with ``--emulator`` in ``args``)
+    and wait for its banner."""
+    command = [str(SCRIPT), "proxy", "--port", "0"]
+    if emu is not None:
+        command += ["--api-endpoint", emu.url, "--location", LOCATION]
+    command += args
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

@@ -70,6 +70,17 @@ def add_parser(commands: Commands) -> None:
         "project numbers scrubbed)",
     )
     parser.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="with --emulator: the emulator answers requests matching an exchange recorded "
+        "in DIR with the recorded answer (offline tests of any OpenAI tool)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --replay: 404 for a request that matches no recorded exchange",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="log each request (method, path, status)"
     )
     add_target_args(parser)
@@ -143,6 +154,12 @@ def run(args: argparse.Namespace) -> int:
             "default --host 127.0.0.1",
             EXIT_USAGE,
         )
+    if args.replay and not args.emulator:
+        raise CliError(
+            "--replay needs --emulator (it replays into the offline emulator)", EXIT_USAGE
+        )
+    if args.strict and not args.replay:
+        raise CliError("--strict needs --replay DIR", EXIT_USAGE)
     if key is not None and (len(key) < 8 or any(c.isspace() for c in key)):
         raise CliError("--key must be at least 8 characters, without spaces", EXIT_USAGE)
     try:
