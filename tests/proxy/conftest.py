@@ -10,11 +10,23 @@ from proxy_helpers import SCRIPT, ProxyProcess, start_proxy
 
 from vertex_openai.testing import VertexEmulator
 
+from support import installed
+
+_MISSING = (
+    "console script not installed"
+    if not SCRIPT.exists()
+    else "needs the [proxy] extra"
+    if not (installed("starlette") and installed("uvicorn"))
+    else None
+)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if _MISSING is None:
+        return
     for item in items:
-        if "tests/proxy/" in str(item.path).replace("\\", "/") and not SCRIPT.exists():
-            item.add_marker(pytest.mark.skip(reason="console script not installed"))
+        if "tests/proxy/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.skip(reason=_MISSING))
 
 
 @pytest.fixture

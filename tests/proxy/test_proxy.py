@@ -19,7 +19,6 @@ import openai
 import pytest
 from proxy_helpers import LOCATION, SCRIPT, ProxyProcess, child_env
 
-from vertex_openai.proxy import DEFAULT_MODELS
 from vertex_openai.testing import VertexEmulator, embedding_vector
 
 from support import chat_requests, fetched, wait_until
@@ -87,6 +86,8 @@ def test_embeddings(proxy: ProxyProcess) -> None:
 
 
 def test_models_default_list(proxy: ProxyProcess) -> None:
+    from vertex_openai.proxy import DEFAULT_MODELS  # needs the [proxy] extra
+
     assert [m.id for m in client(proxy).models.list()] == list(DEFAULT_MODELS)
 
 
