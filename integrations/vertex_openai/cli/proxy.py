@@ -113,33 +113,41 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def _server_class() -> Any:
-    """uvicorn's Server, with Ctrl-C / SIGTERM ending :meth:`serve` (not re-raised after)."""
+    """uvicorn's Server, whose signals are handled by :func:`_stop_on_signals` (not by
+    uvicorn, which re-raises the signal it caught once it has shut down: that would end this
+    process with a KeyboardInterrupt or a SIGTERM death instead of exit status 0)."""
     import uvicorn
 
     class Server(uvicorn.Server):  # type: ignore[misc]
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
-            # uvicorn re-raises the signal it caught once it has shut down (which would end
-            # this process with a KeyboardInterrupt or a SIGTERM death): a signal here just
-            # stops serving, and a second Ctrl-C stops waiting for open requests.
-            if threading.current_thread() is not threading.main_thread():
-                yield
-                return
-
-            def stop(sig: int, frame: FrameType | None) -> None:
-                if self.should_exit and sig == signal.SIGINT:
-                    self.force_exit = True
-                self.should_exit = True
-
-            handled = [signal.SIGINT, signal.SIGTERM]
-            previous = {sig: signal.signal(sig, stop) for sig in handled}
-            try:
-                yield
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+            yield
 
     return Server
+
+
+@contextlib.contextmanager
+def _stop_on_signals(server: Any) -> Iterator[None]:
+    """Ctrl-C / SIGTERM stop ``server`` (a second Ctrl-C stops waiting for open requests).
+
+    Installed before the banner is printed: a signal sent as soon as the port is announced
+    still stops the proxy cleanly.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(sig: int, frame: FrameType | None) -> None:
+        if server.should_exit and sig == signal.SIGINT:
+            server.force_exit = True
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -181,6 +189,15 @@ def run(args: argparse.Namespace) -> int:
         shown_host = f"[{args.host.strip('[]')}]" if ":" in args.host else args.host
         base = f"http://{shown_host}:{port}/v1"
         target = connection.target
+        config = uvicorn.Config(
+            app,
+            log_level="info" if args.verbose else "warning",
+            access_log=bool(args.verbose),
+            timeout_graceful_shutdown=GRACE_SECONDS,
+            server_header=False,
+            lifespan="on",
+        )
+        server = _server_class()(config)
         lines = [
             f"vertex-openai proxy on {base} -> Vertex AI (project {target.project}, location "
             f"{target.location}, endpoint {target.endpoint}). Ctrl-C to stop."
@@ -200,15 +217,8 @@ def run(args: argparse.Namespace) -> int:
             '-d \'{"model": "gemini-2.5-flash", "messages": '
             '[{"role": "user", "content": "Hi"}]}\'',
         ]
-        print("\n".join(lines), flush=True)
-        config = uvicorn.Config(
-            app,
-            log_level="info" if args.verbose else "warning",
-            access_log=bool(args.verbose),
-            timeout_graceful_shutdown=GRACE_SECONDS,
-            server_header=False,
-            lifespan="on",
-        )
-        _server_class()(config).run(sockets=[sock])
+        with _stop_on_signals(server):
+            print("\n".join(lines), flush=True)
+            server.run(sockets=[sock])
     print(f"{PROG} proxy stopped.", file=sys.stderr)
     return EXIT_OK

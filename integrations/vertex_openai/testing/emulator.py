@@ -17,10 +17,12 @@ Layout (no import cycles; each arrow is "imports"):
   ``_model``, ``_records``. :class:`VertexEmulator` owns one ``_state.EmulatorState``
   (settings, logs, scripts, tokens, endpoints) and one ``_http.Server`` bound to it.
 * ``_http.py`` (sockets, parsing, SSE framing) → ``_routes``, ``_oauth``, ``_state``.
-* ``_routes.py`` (route table, Vertex handlers) → ``_state``, ``_model``, ``_errors``.
+* ``_routes.py`` (route table, Vertex handlers) → ``_state``, ``_model``, ``_errors``,
+  ``_replay``.
 * ``_oauth.py`` (token endpoint, JWT check, token store; needs cryptography).
-* ``_state.py`` → ``_oauth`` (token store), ``_model``, ``_records``.
-* ``_model.py``, ``_errors.py``, ``_records.py``, ``_responses.py``: leaves.
+* ``_state.py`` → ``_oauth`` (token store), ``_model``, ``_records``, ``_replay``.
+* ``_model.py``, ``_errors.py``, ``_records.py``, ``_responses.py``, ``_replay.py`` (the
+  record/replay format, also written by ``vertex-openai proxy``): leaves.
 
 Each copied Vertex behaviour cites its public source in a comment, with its confidence:
 "docs" (H: Google's documentation or code), "public captures" (M: several real-world
@@ -130,6 +132,10 @@ class VertexEmulator:
 
     Token counts are whitespace word counts. Models whose name contains ``gemini-3`` issue
     and enforce thought signatures.
+
+    ``replay=DIR``: exchanges recorded by ``vertex-openai proxy --record DIR`` answer the
+    requests that match them (same route, same JSON body after scrubbing; docs/replay.md)
+    before the model does; ``strict=True`` answers 404 to any other chat or embeddings request.
 
     Switches for behaviour Vertex is not known to have for sure (attributes, mutable):
     ``enforce_project`` (403 for another project, default True), ``known_models`` (None: any
