@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import subprocess
 import threading
 from collections.abc import Callable
@@ -283,3 +284,12 @@ def test_signal_stops_cleanly_with_a_stream_open(
 def test_location_flag_is_used(proxy: ProxyProcess, vertex_emulator: VertexEmulator) -> None:
     ask(proxy)
     assert chat_requests(vertex_emulator)[0].location == LOCATION
+
+
+def test_the_listening_socket_says_tcp() -> None:
+    # asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto is IPPROTO_TCP: with
+    # proto 0 each answer waited for the client's delayed ACK (found by benchmarks/proxy_bench).
+    from vertex_openai.cli.proxy import bind
+
+    with bind("127.0.0.1", 0) as sock:
+        assert sock.proto == socket.IPPROTO_TCP
