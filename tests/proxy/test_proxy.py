@@ -8,12 +8,14 @@ endpoint.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -99,14 +101,17 @@ def test_models_from_the_command_line(proxy_factory: Callable[..., ProxyProcess]
 
 
 def test_revoked_token_one_refresh_one_resend(
-    proxy: ProxyProcess, vertex_emulator: VertexEmulator
+    proxy_factory: Callable[..., ProxyProcess], vertex_emulator: VertexEmulator
 ) -> None:
     emu = vertex_emulator
+    proxy = proxy_factory("--verbose")  # with the access log: still no token in any output
     assert ask(proxy, "before") == "You said: before"
     emu.revoke()
     assert ask(proxy, "after") == "You said: after"
     assert [r.status for r in chat_requests(emu)] == [200, 401, 200]
     assert fetched(emu) == 2
+    proxy.stop()
+    assert '"POST /v1/chat/completions HTTP/1.1" 200' in proxy.stdout + proxy.stderr
 
 
 def test_100_concurrent_calls_one_token_fetch(
@@ -184,6 +189,16 @@ def test_token_failure_is_a_401_with_the_remedy(
         ask(proxy)
     assert "gcloud auth application-default login" in str(caught.value)
     assert chat_requests(vertex_emulator) == []  # nothing was sent unsigned
+
+
+def test_unreachable_token_endpoint_is_a_503(
+    proxy: ProxyProcess, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.fail_token(disconnect=True, times=10)
+    with pytest.raises(openai.InternalServerError) as caught:
+        ask(proxy)
+    assert caught.value.status_code == 503
+    assert "token endpoint" in str(caught.value)
 
 
 def test_bad_requests_are_refused_before_anything_is_sent(
@@ -293,3 +308,76 @@ def test_the_listening_socket_says_tcp() -> None:
 
     with bind("127.0.0.1", 0) as sock:
         assert sock.proto == socket.IPPROTO_TCP
+
+
+def test_gemini3_signatures_round_trip_untouched(
+    proxy: ProxyProcess, vertex_emulator: VertexEmulator
+) -> None:
+    # The emulator signs Gemini 3 tool calls and answers 400 when a signature is not sent
+    # back: a raw OpenAI client keeps extra_content (openai's models keep unknown fields).
+    tools: Any = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "weather",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+            },
+        }
+    ]
+    openai_client = client(proxy)
+    history: list[Any] = [{"role": "user", "content": "weather in Paris?"}]
+    first = openai_client.chat.completions.create(
+        model="gemini-3-pro-preview", messages=history, tools=tools
+    )
+    message = first.choices[0].message.model_dump(exclude_none=True)
+    (call,) = message["tool_calls"]
+    signature = call["extra_content"]["google"]["thought_signature"]
+    history += [message, {"role": "tool", "tool_call_id": call["id"], "content": "sunny"}]
+    second = openai_client.chat.completions.create(
+        model="gemini-3-pro-preview", messages=history, tools=tools
+    )
+    assert second.choices[0].message.content == "Tool result: sunny"
+    sent = chat_requests(vertex_emulator)[-1].body["messages"][1]["tool_calls"][0]
+    assert sent["extra_content"]["google"]["thought_signature"] == signature
+
+
+def test_published_indexless_tool_call_stream_gets_an_index(
+    proxy: ProxyProcess, vertex_emulator: VertexEmulator
+) -> None:
+    name = "openapi_gemini31_stream_function_call_arguments_docs"
+    vertex_emulator.queue_fixture(FIXTURES / name)
+    calls: dict[int, dict[str, Any]] = {}
+    signatures = []
+    for chunk in client(proxy).chat.completions.create(
+        model="gemini-3.1-pro-preview", messages=[{"role": "user", "content": "x"}], stream=True
+    ):
+        for choice in chunk.choices:
+            for delta in choice.delta.tool_calls or []:
+                assert isinstance(delta.index, int)  # what JS clients need (OpenMAIC#1556)
+                part = calls.setdefault(delta.index, {"id": delta.id, "arguments": ""})
+                part["arguments"] += (delta.function.arguments if delta.function else "") or ""
+                extra = (delta.model_extra or {}).get("extra_content")
+                if extra:
+                    signatures.append(extra)
+    expected = json.loads((FIXTURES / f"{name}.meta.json").read_text())["expect"]["tool_calls"]
+    assert [c["id"] for c in calls.values()] == [c["id"] for c in expected]
+    assert [json.loads(c["arguments"]) for c in calls.values()] == [
+        c["arguments"] for c in expected
+    ]
+    assert signatures == [{"google": {"thought_signature": "..."}}]  # as Google published it
+
+
+def test_cut_stream_ends_with_an_error_event(
+    proxy: ProxyProcess, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.cut_stream(after_chunks=2)
+    text = ""
+    with pytest.raises(openai.APIError, match="ended before the answer was complete"):
+        for chunk in client(proxy).chat.completions.create(
+            model="gemini-2.5-flash",
+            messages=[{"role": "user", "content": "one two three four"}],
+            stream=True,
+        ):
+            text += "".join(c.delta.content or "" for c in chunk.choices)
+    assert text == "You "  # what arrived before the cut was passed on
