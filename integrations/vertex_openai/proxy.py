@@ -197,6 +197,7 @@ class _Relay(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         received: list[bytes] = []
         keep = self._record is not None
+        finished = False
         try:
             await send(
                 {
@@ -218,11 +219,12 @@ class _Relay(Response):
 
                 group.start_soon(watch)
                 await self._pump(send, received if keep else None)
+                finished = True
                 group.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True):
                 await self._upstream.aclose()
-        if self._record is not None:
+        if self._record is not None and finished:  # not the half a client hung up on
             recorder, route, body = self._record
             recorder.write(route, body, 200, "text/event-stream", b"".join(received))
 
