@@ -53,6 +53,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .auth import REMEDY
 from .connection import VertexConnection
 from .errors import CredentialsError, VertexStreamError
 from .testing import _replay
@@ -104,9 +105,13 @@ def _vertex_error(status: int, body: bytes, headers: httpx.Headers) -> JSONRespo
         text = body.decode("utf-8", "replace").strip()[:300]
         error = {"message": f"Vertex AI answered HTTP {status}: {text or '(empty body)'}"}
     kind = str(error.get("type") or error.get("status") or "api_error")
+    message = str(error.get("message") or f"Vertex AI answered HTTP {status}")
+    if status == 401:
+        # Vertex rejected a token the source had just refreshed (auth.VertexAuth resends once).
+        message += f" (Vertex AI rejected the proxy's refreshed Google token. {REMEDY})"
     answer = openai_error(
         status,
-        str(error.get("message") or f"Vertex AI answered HTTP {status}"),
+        message,
         kind,
         error.get("code", status),
         status=error.get("status"),

@@ -191,6 +191,17 @@ def test_token_failure_is_a_401_with_the_remedy(
     assert chat_requests(vertex_emulator) == []  # nothing was sent unsigned
 
 
+def test_a_401_after_the_refresh_names_the_remedy(
+    proxy: ProxyProcess, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.fail(401, times=2)  # the first answer and the resend after a refresh
+    with pytest.raises(openai.AuthenticationError) as caught:
+        ask(proxy)
+    assert "UNAUTHENTICATED" in str(caught.value)
+    assert "gcloud auth application-default login" in str(caught.value)
+    assert [r.status for r in chat_requests(vertex_emulator)] == [401, 401]
+
+
 def test_unreachable_token_endpoint_is_a_503(
     proxy: ProxyProcess, vertex_emulator: VertexEmulator
 ) -> None:
