@@ -1,7 +1,7 @@
 """A local OpenAI-compatible endpoint that signs every request for Vertex AI.
 
 ``vertex-openai proxy`` serves this app (Starlette on uvicorn, the ``[proxy]`` extra) so that
-any OpenAI client — the openai CLI, ``curl``, LangChain.js, IDE assistants, eval harnesses —
+any OpenAI client — ``curl``, LangChain.js, IDE assistants, eval harnesses, the openai SDKs —
 reaches Vertex with ``OPENAI_BASE_URL=http://127.0.0.1:PORT/v1`` and a Google token that never
 goes stale. Google's page offers those clients a static ``gcloud`` token, valid one hour
 (https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/auth-and-credentials).
