@@ -55,11 +55,11 @@ FORMAT = "vertex-openai.exchange/1"
 EXCHANGE_SUFFIX = ".exchange.json"
 _META_SUFFIX = ".meta.json"
 
-# What is never written to a recording. Google OAuth access tokens start with "ya29." and
-# refresh tokens with "1//" (Google's OAuth 2.0 docs show both forms,
-# https://developers.google.com/identity/protocols/oauth2/web-server); a bearer header value
-# of any kind; a project number in a resource name ("projects/123456789012/..."). Headers are
-# not recorded at all (only the answer's content type, and Retry-After).
+# What is never written to a recording: the token forms Google issues today (access tokens
+# "ya29.…", user refresh tokens "1//…"; an observed convention, not a documented format, so
+# the guarantee rests first on recording no header at all: only the answer's content type
+# and Retry-After), a bearer value of any kind, a project number in a resource name
+# ("projects/123456789012/..."), the recorded project's id in a resource name.
 _TOKEN = re.compile(r"ya29\.[0-9A-Za-z_\-.~+/]+=*")
 _REFRESH_TOKEN = re.compile(r"\b1//[0-9A-Za-z_\-]{10,}")
 _BEARER = re.compile(r"(?i)\bbearer\s+[0-9A-Za-z_\-.~+/]+=*")
