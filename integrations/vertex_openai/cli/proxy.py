@@ -116,15 +116,28 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def _server_class() -> Any:
-    """uvicorn's Server, whose signals are handled by :func:`_stop_on_signals` (not by
-    uvicorn, which re-raises the signal it caught once it has shut down: that would end this
-    process with a KeyboardInterrupt or a SIGTERM death instead of exit status 0)."""
+    """uvicorn's Server, stopped by :func:`_stop_on_signals` rather than by uvicorn's own
+    handlers (which re-raise the signal once the server is down: a KeyboardInterrupt or a
+    SIGTERM death instead of exit status 0).
+
+    A stop asked for is acted on from the main loop's next tick, never during start-up:
+    uvicorn 0.30 returns without its shutdown (and the app's lifespan shutdown) when
+    ``should_exit`` is already set as start-up ends.
+    """
     import uvicorn
 
     class Server(uvicorn.Server):  # type: ignore[misc]
+        stop_requested = False
+
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             yield
+
+        async def on_tick(self, counter: int) -> bool:
+            if self.stop_requested:
+                self.should_exit = True
+            result: bool = await super().on_tick(counter)
+            return result
 
     return Server
 
@@ -141,9 +154,9 @@ def _stop_on_signals(server: Any) -> Iterator[None]:
         return
 
     def stop(sig: int, frame: FrameType | None) -> None:
-        if server.should_exit and sig == signal.SIGINT:
+        if server.stop_requested and sig == signal.SIGINT:
             server.force_exit = True
-        server.should_exit = True
+        server.stop_requested = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
