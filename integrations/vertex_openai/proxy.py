@@ -57,6 +57,7 @@ from .auth import REMEDY
 from .connection import VertexConnection
 from .errors import CredentialsError, VertexStreamError
 from .testing import _replay
+from .transport import VERTEX_ERROR
 
 __all__ = ["DEFAULT_MODELS", "Recorder", "create_app"]
 
@@ -407,9 +408,10 @@ class _Proxy:
         finally:
             await upstream.aclose()
         if record is not None:
-            record[0].write(
-                route, body, upstream.status_code, content_type, payload, upstream.headers
-            )
+            # An error is recorded as Vertex sent it (its list wrapper, its HTML page), not as
+            # the transport rewrote it for OpenAI clients: a replay goes through that rewrite.
+            raw_type, raw = upstream.extensions.get(VERTEX_ERROR, (content_type, payload))
+            record[0].write(route, body, upstream.status_code, raw_type, raw, upstream.headers)
         if upstream.status_code >= 400:
             return _vertex_error(upstream.status_code, payload, upstream.headers)
         return Response(payload, status_code=upstream.status_code, media_type=content_type)

@@ -36,6 +36,7 @@ from .errors import VertexStreamError
 from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
 
 __all__ = [
+    "VERTEX_ERROR",
     "AsyncVertexTransport",
     "VertexTransport",
     "normalize_error_body",
@@ -110,6 +111,11 @@ def normalize_error_body(
     return json.dumps({"error": error}).encode()
 
 
+#: ``response.extensions`` key of a rewritten error response: ``(content type, body)`` as Vertex
+#: sent them (``vertex-openai proxy --record`` keeps Vertex's own bytes).
+VERTEX_ERROR = "vertex_openai.vertex_error"
+
+
 def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> httpx.Response:
     headers = [
         (k, v)
@@ -122,7 +128,10 @@ def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> h
         response.status_code,
         headers=headers,
         content=body,
-        extensions=response.extensions,
+        extensions={
+            **response.extensions,
+            VERTEX_ERROR: (response.headers.get("content-type", ""), response.content),
+        },
         request=request,
     )
 

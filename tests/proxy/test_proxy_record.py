@@ -81,7 +81,10 @@ def test_recorded_files_hold_no_secret(recording: dict[str, Any]) -> None:
     assert documents[1]["response"]["events"][-1] == "data: [DONE]"
     error = documents[3]["response"]
     assert error["status"] == 403
-    assert "projects/PROJECT_NUMBER/x" in error["body"]["error"]["message"]
+    # As Vertex sent it: list-wrapped, the message without the status name the transport adds.
+    (wrapped,) = error["body"]
+    assert wrapped["error"]["message"] == "Permission denied on resource projects/PROJECT_NUMBER/x"
+    assert wrapped["error"]["status"] == "PERMISSION_DENIED"
 
 
 def test_replay_in_process(recording: dict[str, Any]) -> None:
