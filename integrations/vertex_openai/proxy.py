@@ -232,7 +232,8 @@ class _Relay(Response):
                 await self._upstream.aclose()
         if self._record is not None and finished:  # not the half a client hung up on
             recorder, route, body = self._record
-            recorder.write(route, body, 200, "text/event-stream", b"".join(received))
+            status = self._upstream.status_code
+            recorder.write(route, body, status, "text/event-stream", b"".join(received))
 
     async def _pump(self, send: Send, received: list[bytes] | None) -> None:
         try:
