@@ -10,7 +10,8 @@ Routes:
 
 * ``POST /v1/chat/completions`` — unary, or streamed event by event as Vertex sends it;
 * ``POST /v1/embeddings``;
-* ``GET /v1/models`` — the configured list (Vertex has no such route).
+* ``GET /v1/models`` and ``GET /v1/models/{id}`` — the configured list (Vertex has no such
+  route).
 
 Every request goes through one :class:`~vertex_openai.connection.VertexConnection`, like every
 class of the package: its token source (single flight, background refresh, one refresh and a
@@ -265,6 +266,11 @@ class _Relay(Response):
 # The app
 
 
+def _model(name: str) -> dict[str, Any]:
+    """One model as OpenAI's ``/v1/models`` lists it."""
+    return {"id": name, "object": "model", "created": 0, "owned_by": name.split("/")[0]}
+
+
 def _is_loopback_host(header: str) -> bool:
     """Whether a ``Host`` header names a loopback address (with or without a port)."""
     host = header.strip().lower()
@@ -362,18 +368,35 @@ class _Proxy:
     async def embeddings(self, request: Request) -> Response:
         return await self._forward(request, "embeddings", "embeddings")
 
+    def _listed(self) -> list[str]:
+        if self._models:
+            return self._models
+        target = self.connection.target
+        return list(DEFAULT_MODELS) if target.is_openapi else [target.endpoint]
+
     async def models(self, request: Request) -> Response:
         refused = self._refused(request)
         if refused is not None:
             return refused
-        names = self._models
-        if not names:
-            target = self.connection.target
-            names = list(DEFAULT_MODELS) if target.is_openapi else [target.endpoint]
-        data = [
-            {"id": n, "object": "model", "created": 0, "owned_by": n.split("/")[0]} for n in names
-        ]
-        return JSONResponse({"object": "list", "data": data})
+        return JSONResponse({"object": "list", "data": [_model(n) for n in self._listed()]})
+
+    async def model(self, request: Request) -> Response:
+        """``GET /v1/models/{id}``: a listed model (a bare name counts as its google/ form)."""
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        name = request.path_params["name"]
+        if self.connection.target.is_openapi and "/" not in name and not name.endswith("-maas"):
+            name = self.connection.model_name(name)
+        if name not in self._listed():
+            return openai_error(
+                404,
+                f"The model {name!r} is not in this proxy's list (--model); any model name is "
+                "still forwarded to Vertex AI on chat and embeddings requests",
+                "invalid_request_error",
+                "model_not_found",
+            )
+        return JSONResponse(_model(name))
 
     async def _forward(self, request: Request, path: str, route: str) -> Response:
         refused = self._refused(request)
@@ -458,6 +481,7 @@ def create_app(
             Route("/v1/chat/completions", proxy.chat, methods=["POST"]),
             Route("/v1/embeddings", proxy.embeddings, methods=["POST"]),
             Route("/v1/models", proxy.models, methods=["GET"]),
+            Route("/v1/models/{name:path}", proxy.model, methods=["GET"]),
         ],
         exception_handlers={404: _not_found, 405: _not_found},
         lifespan=lifespan,

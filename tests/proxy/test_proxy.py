@@ -91,7 +91,12 @@ def test_embeddings(proxy: ProxyProcess) -> None:
 def test_models_default_list(proxy: ProxyProcess) -> None:
     from vertex_openai.proxy import DEFAULT_MODELS  # needs the [proxy] extra
 
-    assert [m.id for m in client(proxy).models.list()] == list(DEFAULT_MODELS)
+    models = client(proxy).models
+    assert [m.id for m in models.list()] == list(DEFAULT_MODELS)
+    assert models.retrieve("google/gemini-2.5-pro").id == "google/gemini-2.5-pro"
+    assert models.retrieve("gemini-2.5-flash").id == "google/gemini-2.5-flash"
+    with pytest.raises(openai.NotFoundError):
+        models.retrieve("google/not-listed")
 
 
 def test_models_from_the_command_line(proxy_factory: Callable[..., ProxyProcess]) -> None:
