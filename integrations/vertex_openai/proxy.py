@@ -58,7 +58,7 @@ from .auth import REMEDY
 from .connection import VertexConnection
 from .errors import CredentialsError, VertexStreamError
 from .testing import _replay
-from .transport import VERTEX_ERROR
+from .transport import RAW_EVENTS, VERTEX_ERROR
 
 __all__ = ["DEFAULT_MODELS", "Recorder", "create_app"]
 
@@ -196,10 +196,12 @@ class _Relay(Response):
         self,
         upstream: httpx.Response,
         record: tuple[Recorder, str, Any] | None,
+        raw_events: list[bytes] | None = None,
     ) -> None:
         super().__init__(status_code=upstream.status_code, media_type="text/event-stream")
         self._upstream = upstream
         self._record = record
+        self._raw_events = raw_events
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         received: list[bytes] = []
@@ -234,7 +236,10 @@ class _Relay(Response):
         if self._record is not None and finished:  # not the half a client hung up on
             recorder, route, body = self._record
             status = self._upstream.status_code
-            recorder.write(route, body, status, "text/event-stream", b"".join(received))
+            # Vertex's own events when the transport kept them (every stream it reads), else
+            # the events as relayed.
+            events = b"".join(self._raw_events or received)
+            recorder.write(route, body, status, "text/event-stream", events)
 
     async def _pump(self, send: Send, received: list[bytes] | None) -> None:
         try:
@@ -409,6 +414,7 @@ class _Proxy:
         if bad_model is not None:
             return bad_model
         client = self.connection.async_http_client()
+        raw_events: list[bytes] = []
         # Only the body goes to Google: the client's headers (its Authorization above all)
         # stay here; the signed client adds the Google token itself.
         upstream_request = client.build_request(
@@ -416,6 +422,8 @@ class _Proxy:
             f"{self.connection.base_url}/{path}",
             content=json.dumps(body, ensure_ascii=False).encode(),
             headers={"Content-Type": _JSON, "Accept": "application/json, text/event-stream"},
+            # Recording: the transport copies a stream's bytes as Vertex sent them here.
+            extensions={RAW_EVENTS: raw_events} if self._recorder is not None else None,
         )
         try:
             upstream = await client.send(upstream_request, stream=True)
@@ -424,7 +432,7 @@ class _Proxy:
         record = (self._recorder, route, body) if self._recorder is not None else None
         content_type = upstream.headers.get("content-type", _JSON)
         if upstream.status_code < 400 and content_type.startswith("text/event-stream"):
-            return _Relay(upstream, record)
+            return _Relay(upstream, record, raw_events)
         try:
             payload = await upstream.aread()
         except (CredentialsError, httpx.HTTPError) as exc:

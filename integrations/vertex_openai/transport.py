@@ -36,6 +36,7 @@ from .errors import VertexStreamError
 from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
 
 __all__ = [
+    "RAW_EVENTS",
     "VERTEX_ERROR",
     "AsyncVertexTransport",
     "VertexTransport",
@@ -111,6 +112,9 @@ def normalize_error_body(
     return json.dumps({"error": error}).encode()
 
 
+#: ``request.extensions`` key: a list that receives an event stream's bytes as Vertex sent
+#: them (decoded, before tool calls get their index), for ``vertex-openai proxy --record``.
+RAW_EVENTS = "vertex_openai.raw_events"
 #: ``response.extensions`` key of a rewritten error response: ``(content type, body)`` as Vertex
 #: sent them (``vertex-openai proxy --record`` keeps Vertex's own bytes).
 VERTEX_ERROR = "vertex_openai.vertex_error"
@@ -187,10 +191,11 @@ class _Events:
       or does not keep stable per call.
     """
 
-    __slots__ = ("_calls", "_decoder", "_pending", "watch")
+    __slots__ = ("_calls", "_decoder", "_pending", "_sink", "watch")
 
-    def __init__(self, decoder: Any) -> None:
+    def __init__(self, decoder: Any, sink: list[bytes] | None = None) -> None:
         self._decoder = decoder
+        self._sink = sink  # receives the decoded bytes as Vertex sent them (RAW_EVENTS)
         self._pending = b""  # an incomplete event held back (the SDK waits for whole events)
         self._calls = ToolCallDeltas()
         self.watch = _Completion()
@@ -198,6 +203,8 @@ class _Events:
     def feed(self, chunk: bytes) -> bytes:
         if self._decoder is not None:
             chunk = self._decoder.decode(chunk)
+        if self._sink is not None:
+            self._sink.append(chunk)
         self.watch.feed(chunk)
         if not self._pending and chunk.endswith(b"\n\n") and _TOOL_CALLS not in chunk:
             return chunk  # whole events, nothing to fix: as received
@@ -208,6 +215,8 @@ class _Events:
         if self._decoder is not None:
             rest = self._decoder.flush()
             self.watch.feed(rest)
+            if self._sink is not None:
+                self._sink.append(rest)
         rest, self._pending = self._pending + rest, b""
         return self._fixed(rest) if _TOOL_CALLS in rest else rest
 
@@ -314,19 +323,19 @@ def _error_response(
     return _rebuilt(response, request, body if fixed is None else fixed)
 
 
-def _events_of(response: httpx.Response) -> _Events | None:
+def _events_of(response: httpx.Response, request: httpx.Request) -> _Events | None:
     """The event processing of an SSE response; None for any other response, or for an
     encoding we do not decode (then it is passed on untouched and httpx decodes it)."""
     if not _is_event_stream(response):
         return None
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
-        return _Events(None)
+        return _Events(None, request.extensions.get(RAW_EVENTS))
     factory = _decoders.SUPPORTED_DECODERS.get(encoding)
     if factory is None:
         return None
     try:
-        return _Events(factory())
+        return _Events(factory(), request.extensions.get(RAW_EVENTS))
     except ImportError:  # brotli / zstandard not installed
         return None
 
@@ -400,7 +409,7 @@ class VertexTransport(httpx.BaseTransport):
             finally:
                 response.close()
             return _error_response(response, request, body)
-        events = _events_of(response)
+        events = _events_of(response, request)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.SyncByteStream)
@@ -426,7 +435,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
             finally:
                 await response.aclose()
             return _error_response(response, request, body)
-        events = _events_of(response)
+        events = _events_of(response, request)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.AsyncByteStream)

@@ -176,3 +176,52 @@ def test_replay_needs_the_emulator(tmp_path: Path) -> None:
         env=child_env(),
     )
     assert done.returncode == 2 and "--replay needs --emulator" in done.stderr
+
+
+def test_a_stream_is_recorded_as_vertex_sent_it(
+    proxy_factory: Callable[..., ProxyProcess], vertex_emulator: VertexEmulator, tmp_path: Path
+) -> None:
+    # Gemini streams each tool call whole and without "index" (the emulator's default shape):
+    # the client gets the index the transport adds, the recording keeps Vertex's events.
+    proxy = proxy_factory("--record", str(tmp_path))
+    client = openai.OpenAI(base_url=proxy.base_url, api_key="unused", max_retries=0)
+    tools: Any = [
+        {
+            "type": "function",
+            "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
+        }
+    ]
+    indices = [
+        call.index
+        for chunk in client.chat.completions.create(
+            model="gemini-2.5-flash",
+            messages=[{"role": "user", "content": "look it up"}],
+            tools=tools,
+            stream=True,
+        )
+        for choice in chunk.choices
+        for call in choice.delta.tool_calls or []
+    ]
+    assert indices == [0]
+    proxy.stop()
+    (path,) = tmp_path.glob("*.exchange.json")
+    events = json.loads(path.read_text())["response"]["events"]
+    (with_call,) = [json.loads(e[6:]) for e in events if '"tool_calls"' in e]
+    (call,) = with_call["choices"][0]["delta"]["tool_calls"]
+    assert "index" not in call and call["function"]["name"] == "lookup"
+    with VertexEmulator(replay=tmp_path, strict=True) as emu:  # and it replays
+        again = vertex_openai.openai_client(**target(emu), max_retries=0)
+        chunks = again.chat.completions.create(
+            model="google/gemini-2.5-flash",
+            messages=[{"role": "user", "content": "look it up"}],
+            tools=tools,
+            stream=True,
+        )
+        names = [
+            call.function.name
+            for chunk in chunks
+            for choice in chunk.choices
+            for call in choice.delta.tool_calls or []
+            if call.function
+        ]
+        assert names == ["lookup"]
