@@ -29,7 +29,7 @@ _HERE = str(Path(__file__).resolve().parent)
 if sys.path[:1] != [_HERE]:
     sys.path.insert(0, _HERE)
 
-from cases import BENCHMARKS  # noqa: E402
+from cases import BENCHMARKS as CASES  # noqa: E402
 from harness import (  # noqa: E402
     EmulatorProcess,
     Row,
@@ -40,6 +40,10 @@ from harness import (  # noqa: E402
     text_table,
     use_bytecode_cache,
 )
+from proxy_bench import bench_proxy  # noqa: E402
+
+#: ``--only`` names: the cases of cases.py, and the proxy's (proxy_bench.py).
+BENCHMARKS = {**CASES, "proxy": bench_proxy}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -47,6 +47,8 @@ from .reasoning import (
 )
 
 __all__ = [
+    "RAW_EVENTS",
+    "VERTEX_ERROR",
     "AsyncVertexTransport",
     "VertexTransport",
     "normalize_error_body",
@@ -121,6 +123,14 @@ def normalize_error_body(
     return json.dumps({"error": error}).encode()
 
 
+#: ``request.extensions`` key: a list that receives an event stream's bytes as Vertex sent
+#: them (decoded, before tool calls get their index), for ``vertex-openai proxy --record``.
+RAW_EVENTS = "vertex_openai.raw_events"
+#: ``response.extensions`` key of a rewritten error response: ``(content type, body)`` as Vertex
+#: sent them (``vertex-openai proxy --record`` keeps Vertex's own bytes).
+VERTEX_ERROR = "vertex_openai.vertex_error"
+
+
 def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> httpx.Response:
     headers = [
         (k, v)
@@ -133,7 +143,10 @@ def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> h
         response.status_code,
         headers=headers,
         content=body,
-        extensions=response.extensions,
+        extensions={
+            **response.extensions,
+            VERTEX_ERROR: (response.headers.get("content-type", ""), response.content),
+        },
         request=request,
     )
 
@@ -189,10 +202,16 @@ class _Events:
       or does not keep stable per call.
     """
 
-    __slots__ = ("_calls", "_decoder", "_pending", "_reasoning", "watch")
+    __slots__ = ("_calls", "_decoder", "_pending", "_reasoning", "_sink", "watch")
 
-    def __init__(self, decoder: Any, hints: ReasoningHints | None = None) -> None:
+    def __init__(
+        self,
+        decoder: Any,
+        hints: ReasoningHints | None = None,
+        sink: list[bytes] | None = None,
+    ) -> None:
         self._decoder = decoder
+        self._sink = sink  # receives the decoded bytes as Vertex sent them (RAW_EVENTS)
         self._pending = b""  # an incomplete event held back (the SDK waits for whole events)
         self._calls = ToolCallDeltas()
         self._reasoning = StreamReasoning(hints or ReasoningHints())
@@ -207,6 +226,8 @@ class _Events:
     def feed(self, chunk: bytes) -> bytes:
         if self._decoder is not None:
             chunk = self._decoder.decode(chunk)
+        if self._sink is not None:
+            self._sink.append(chunk)
         self.watch.feed(chunk)
         if not self._pending and chunk.endswith(b"\n\n") and not self._to_fix(chunk):
             return chunk  # whole events, nothing to fix: as received
@@ -217,6 +238,8 @@ class _Events:
         if self._decoder is not None:
             rest = self._decoder.flush()
             self.watch.feed(rest)
+            if self._sink is not None:
+                self._sink.append(rest)
         rest, self._pending = self._pending + rest, b""
         rest = self._fixed(rest) if self._to_fix(rest) else rest
         held = self._reasoning.flush()  # text held back by a stream without [DONE]
@@ -339,19 +362,21 @@ def _error_response(
     return _rebuilt(response, request, body if fixed is None else fixed)
 
 
-def _events_of(response: httpx.Response, hints: ReasoningHints | None) -> _Events | None:
+def _events_of(
+    response: httpx.Response, request: httpx.Request, hints: ReasoningHints | None
+) -> _Events | None:
     """The event processing of an SSE response; None for any other response, or for an
     encoding we do not decode (then it is passed on untouched and httpx decodes it)."""
     if not _is_event_stream(response):
         return None
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
-        return _Events(None, hints)
+        return _Events(None, hints, request.extensions.get(RAW_EVENTS))
     factory = _decoders.SUPPORTED_DECODERS.get(encoding)
     if factory is None:
         return None
     try:
-        return _Events(factory(), hints)
+        return _Events(factory(), hints, request.extensions.get(RAW_EVENTS))
     except ImportError:  # brotli / zstandard not installed
         return None
 
@@ -468,7 +493,7 @@ class VertexTransport(httpx.BaseTransport):
             finally:
                 response.close()
             return _error_response(response, request, body)
-        events = _events_of(response, hints)
+        events = _events_of(response, request, hints)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.SyncByteStream)
@@ -496,7 +521,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
             finally:
                 await response.aclose()
             return _error_response(response, request, body)
-        events = _events_of(response, hints)
+        events = _events_of(response, request, hints)
         if events is not None:
             stream = response.stream
             assert isinstance(stream, httpx.AsyncByteStream)

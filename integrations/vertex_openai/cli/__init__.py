@@ -6,6 +6,7 @@ Subcommands::
     vertex-openai endpoints          list self-deployed endpoints (``gcloud ai endpoints list``)
     vertex-openai doctor             check credentials, project, quota project, token and a call
     vertex-openai emulator           serve the offline Vertex emulator until Ctrl-C
+    vertex-openai proxy              serve a local OpenAI-compatible endpoint for any OpenAI tool
 
 ``--emulator`` (chat, endpoints, doctor) runs the bundled offline emulator in-process, so every
 command can be tried without a Google account.
@@ -15,7 +16,8 @@ The CLI is framework-free (standard library + the core): it reaches Vertex throu
 Errors are one line on stderr and a non-zero exit status (2 for bad input, 1 for failures,
 130 for Ctrl-C); access tokens are never printed.
 
-One module per command (:mod:`.chat`, :mod:`.endpoints`, :mod:`.doctor`, :mod:`.emulator`),
+One module per command (:mod:`.chat`, :mod:`.endpoints`, :mod:`.doctor`, :mod:`.emulator`,
+:mod:`.proxy`),
 each with ``add_parser(commands)`` and ``run(args) -> exit status``; :mod:`._common` holds the
 parser, the target flags, connecting and error reporting.
 """
@@ -31,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 import openai
 
-from . import chat, doctor, emulator, endpoints
+from . import chat, doctor, emulator, endpoints, proxy
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -48,7 +50,7 @@ __all__ = ["main"]
 def build_parser() -> argparse.ArgumentParser:
     """The ``vertex-openai`` parser with every subcommand, in ``--help`` order."""
     parser, commands = new_parser()
-    for command in (chat, endpoints, doctor, emulator):
+    for command in (chat, endpoints, doctor, emulator, proxy):
         command.add_parser(commands)
     return parser
 

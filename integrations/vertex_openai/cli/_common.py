@@ -176,9 +176,15 @@ def emulator_class() -> type[VertexEmulator]:
     return VertexEmulator
 
 
-def start_emulator(stack: contextlib.ExitStack) -> VertexEmulator:
-    """An in-process emulator on a free loopback port, stopped when ``stack`` closes."""
-    emulator = emulator_class()(port=0)
+def start_emulator(
+    stack: contextlib.ExitStack, *, replay: str | None = None, strict: bool = False
+) -> VertexEmulator:
+    """An in-process emulator on a free loopback port, stopped when ``stack`` closes;
+    ``replay``: a directory of recorded exchanges it answers matching requests with."""
+    try:
+        emulator = emulator_class()(port=0, replay=replay, strict=strict)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"--replay {replay}: {exc}", EXIT_USAGE) from exc
     demo_endpoints(emulator)
     stack.enter_context(emulator)
     return emulator
@@ -202,7 +208,9 @@ def connect(
     credentials: google.auth.credentials.Credentials | None = None
     emulator = None
     if args.emulator:
-        emulator = start_emulator(stack)
+        emulator = start_emulator(
+            stack, replay=getattr(args, "replay", None), strict=getattr(args, "strict", False)
+        )
         credentials = emulator.credentials()
         api_endpoint = emulator.url
         project = project or emulator.project

@@ -35,6 +35,17 @@ def add_parser(commands: Commands) -> None:
     parser.add_argument(
         "--project", default="emulator-project", help="the emulated project (default %(default)s)"
     )
+    parser.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="answer requests that match an exchange recorded in DIR (`vertex-openai proxy "
+        "--record DIR`) with the recorded answer; others get the deterministic model",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --replay: answer 404 to a request that matches no recorded exchange",
+    )
     parser.set_defaults(run=run)
 
 
@@ -43,7 +54,18 @@ def run(args: argparse.Namespace) -> int:
     vertex_emulator = emulator_class()
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port must be 0..65535 (got {args.port})", EXIT_USAGE)
-    emulator = vertex_emulator(host=args.host, port=args.port, project=args.project)
+    if args.strict and not args.replay:
+        raise CliError("--strict needs --replay DIR", EXIT_USAGE)
+    try:
+        emulator = vertex_emulator(
+            host=args.host,
+            port=args.port,
+            project=args.project,
+            replay=args.replay,
+            strict=args.strict,
+        )
+    except (OSError, ValueError) as exc:
+        raise CliError(f"--replay {args.replay}: {exc}", EXIT_USAGE) from exc
     demo_endpoints(emulator)
     with tempfile.TemporaryDirectory(prefix="vertex-openai-emulator-") as tmp:
         key_file = emulator.write_service_account_file(Path(tmp) / "service-account.json")
@@ -53,8 +75,17 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(
                 f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
             ) from exc
+        replay = emulator.replay
         lines = [
             f"Vertex AI emulator listening on {url} (project {emulator.project}). Ctrl-C to stop.",
+        ]
+        if replay is not None:
+            matchable = sum(1 for e in replay.exchanges if e.has_request)
+            lines.append(
+                f"Replaying {matchable} recorded exchanges from {args.replay}"
+                + (" (strict: 404 for anything else)." if args.strict else ".")
+            )
+        lines += [
             "",
             "Use it from another shell:",
             f"  export GOOGLE_APPLICATION_CREDENTIALS={key_file}",

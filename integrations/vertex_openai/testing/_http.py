@@ -212,10 +212,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, reply: Reply) -> None:
         if isinstance(reply, Response):
             self._send(reply)
-        elif isinstance(reply, StreamResponse):
-            self._stream(reply)
-        elif isinstance(reply, RawStream):
-            self._raw_stream(reply)
+        elif isinstance(reply, (StreamResponse, RawStream)):
+            state = self.server.state
+            state.stream_started()
+            try:
+                if isinstance(reply, StreamResponse):
+                    self._stream(reply)
+                else:
+                    self._raw_stream(reply)
+            finally:
+                state.stream_ended()
         else:
             self._drop()
 

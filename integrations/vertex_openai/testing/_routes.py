@@ -40,6 +40,7 @@ from ._model import (
     word_count,
 )
 from ._records import RawReply, RecordedRequest
+from ._replay import Exchange
 from ._responses import (
     RawStream,
     Reply,
@@ -162,6 +163,27 @@ def answer(state: EmulatorState, entry: RecordedRequest) -> Reply:
 
     if entry.route == "endpoints":
         return list_endpoints(state, entry)
+
+    # A recorded exchange (VertexEmulator(replay=DIR), docs/replay.md) answers before the
+    # endpoint and model checks: recordings replay against any emulator set-up.
+    replayed = state.replayed(entry)
+    if replayed is False:
+        return error_response(
+            404,
+            f"No recorded exchange matches this {entry.method} {entry.route} request (the "
+            "emulator replays strictly: same route and same JSON body after scrubbing).",
+        )
+    if isinstance(replayed, Exchange):
+        return _raw_reply(
+            state,
+            RawReply(
+                replayed.status,
+                replayed.payload,
+                replayed.content_type,
+                dict(replayed.headers),
+                entry.route,
+            ),
+        )
 
     endpoint = None
     if entry.endpoint_id != "openapi":

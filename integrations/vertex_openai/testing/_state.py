@@ -5,8 +5,8 @@
 reads and consumes it through the public methods below, never through its attributes.
 Every method is thread-safe (one lock); handler threads call them concurrently.
 
-Imports: ``_records``, ``_model`` (QueuedReply, dummy signatures) and ``_oauth`` (the token
-store) only: never the HTTP layer or ``emulator.py``.
+Imports: ``_records``, ``_model`` (QueuedReply, dummy signatures), ``_oauth`` (the token
+store) and ``_replay`` (recorded exchanges) only: never the HTTP layer or ``emulator.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from ._records import (
     TokenFault,
     TokenRequest,
 )
+from ._replay import Exchange, Replay
 
 # A scripted fault that counts its uses down (TokenFault, StreamFault).
 _Counted = TypeVar("_Counted", TokenFault, StreamFault)
@@ -69,6 +70,8 @@ class EmulatorState:
         self._endpoints: dict[str, Endpoint] = {}
         self._counter = 0
         self._stopping = threading.Event()
+        self._replay: Replay | None = None
+        self._active_streams = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -232,6 +235,39 @@ class EmulatorState:
     def chunk_delay(self) -> float:
         with self._lock:
             return self._chunk_delay
+
+    # ------------------------------------------------------------------ replay and streams
+
+    def set_replay(self, replay: Replay | None) -> None:
+        with self._lock:
+            self._replay = replay
+
+    def replay(self) -> Replay | None:
+        with self._lock:
+            return self._replay
+
+    def replayed(self, entry: RecordedRequest) -> Exchange | bool | None:
+        """The recorded answer to ``entry``; False when none matches and replay is strict;
+        None when none matches (or nothing is replayed) and the model answers."""
+        replay = self.replay()
+        if replay is None:
+            return None
+        found = replay.answer(entry.method, entry.route, entry.body, self.settings.project)
+        if found is None and replay.strict:
+            return False
+        return found
+
+    def stream_started(self) -> None:
+        with self._lock:
+            self._active_streams += 1
+
+    def stream_ended(self) -> None:
+        with self._lock:
+            self._active_streams -= 1
+
+    def active_streams(self) -> int:
+        with self._lock:
+            return self._active_streams
 
     # ------------------------------------------------------------------ tokens
 

@@ -17,10 +17,12 @@ Layout (no import cycles; each arrow is "imports"):
   ``_model``, ``_records``. :class:`VertexEmulator` owns one ``_state.EmulatorState``
   (settings, logs, scripts, tokens, endpoints) and one ``_http.Server`` bound to it.
 * ``_http.py`` (sockets, parsing, SSE framing) → ``_routes``, ``_oauth``, ``_state``.
-* ``_routes.py`` (route table, Vertex handlers) → ``_state``, ``_model``, ``_errors``.
+* ``_routes.py`` (route table, Vertex handlers) → ``_state``, ``_model``, ``_errors``,
+  ``_replay``.
 * ``_oauth.py`` (token endpoint, JWT check, token store; needs cryptography).
-* ``_state.py`` → ``_oauth`` (token store), ``_model``, ``_records``.
-* ``_model.py``, ``_errors.py``, ``_records.py``, ``_responses.py``: leaves.
+* ``_state.py`` → ``_oauth`` (token store), ``_model``, ``_records``, ``_replay``.
+* ``_model.py``, ``_errors.py``, ``_records.py``, ``_responses.py``, ``_replay.py`` (the
+  record/replay format, also written by ``vertex-openai proxy``): leaves.
 
 Each copied Vertex behaviour cites its public source in a comment, with its confidence:
 "docs" (H: Google's documentation or code), "public captures" (M: several real-world
@@ -74,6 +76,7 @@ from ._records import (
     TokenFault,
     TokenRequest,
 )
+from ._replay import Replay, read_exchange
 from ._state import EmulatorState
 
 if TYPE_CHECKING:
@@ -129,6 +132,10 @@ class VertexEmulator:
 
     Token counts are whitespace word counts. Models whose name contains ``gemini-3`` issue
     and enforce thought signatures.
+
+    ``replay=DIR``: exchanges recorded by ``vertex-openai proxy --record DIR`` answer the
+    requests that match them (same route, same JSON body after scrubbing; docs/replay.md)
+    before the model does; ``strict=True`` answers 404 to any other chat or embeddings request.
 
     Switches for behaviour Vertex is not known to have for sure (attributes, mutable):
     ``enforce_project`` (403 for another project, default True), ``known_models`` (None: any
@@ -211,6 +218,8 @@ class VertexEmulator:
         token_lifetime: float = 3600.0,
         page_size: int = 50,
         project_number: str | None = None,
+        replay: str | os.PathLike[str] | None = None,
+        strict: bool = False,
     ) -> None:
         self.host = host
         self._port = port
@@ -227,6 +236,10 @@ class VertexEmulator:
                 client_email=f"vertex-emulator@{project}.iam.gserviceaccount.com",
             )
         )
+        if replay is not None:
+            self._state.set_replay(Replay.from_directory(replay, strict=strict))
+        elif strict:
+            raise ValueError("strict=True needs replay=DIR")
         self._lock = threading.RLock()  # guards the server and its thread
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
@@ -419,6 +432,16 @@ class VertexEmulator:
         """Token endpoint hits, in order (a copy)."""
         return self._state.token_requests()
 
+    @property
+    def active_streams(self) -> int:
+        """Streamed answers being written right now (a client that went away frees its own)."""
+        return self._state.active_streams()
+
+    @property
+    def replay(self) -> Replay | None:
+        """The recorded exchanges answering matching requests (``replay=DIR``), or None."""
+        return self._state.replay()
+
     def clear_log(self) -> None:
         """Forget recorded requests and token requests."""
         self._state.clear_log()
@@ -499,27 +522,11 @@ class VertexEmulator:
         """:meth:`queue_raw` from a fixture file: ``<name>.json`` or ``<name>.sse`` (or
         ``<name>`` alone, either found) plus its sidecar ``<name>.meta.json``, whose keys
         ``status`` (default 200), ``content_type`` (default by extension) and optional
-        ``headers`` describe the answer."""
-        target = pathlib.Path(path)
-        if target.suffix not in (".json", ".sse") or target.name.endswith(".meta.json"):
-            base = target.with_name(target.name.removesuffix(".meta.json"))
-            candidates = [base.with_name(base.name + ext) for ext in (".json", ".sse")]
-            found = [c for c in candidates if c.is_file()]
-            if not found:
-                raise FileNotFoundError(f"no {base}.json or {base}.sse")
-            target = found[0]
-        stem = target.name[: -len(target.suffix)]
-        meta_path = target.with_name(stem + ".meta.json")
-        meta: dict[str, Any] = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        default_type = (
-            "text/event-stream" if target.suffix == ".sse" else "application/json; charset=UTF-8"
-        )
+        ``headers`` describe the answer; or a recorded ``<name>.exchange.json``
+        (docs/replay.md: the one format of both)."""
+        exchange = read_exchange(path)
         self.queue_raw(
-            int(meta.get("status", 200)),
-            target.read_bytes(),
-            str(meta.get("content_type") or default_type),
-            dict(meta.get("headers") or {}),
-            route=route,
+            exchange.status, exchange.payload, exchange.content_type, exchange.headers, route=route
         )
 
     def fail_token(
