@@ -101,6 +101,8 @@ class ReasoningHints:
     """The Gemini ``thought_tag_marker`` the request set (its tags wrap thoughts)."""
     starts_inside: bool = False
     """The answer starts inside the reasoning (a lone closing ``</think>`` ends it)."""
+    choices: int = 1
+    """How many choices the request asked for (``n``): a stream is read until each has come."""
 
 
 def _thinking_requested(payload: Mapping[str, Any]) -> bool:
@@ -128,7 +130,11 @@ def hints_from_payload(payload: Any) -> ReasoningHints:
         and _CLOSE_ONLY_MODELS.search(model) is not None
         and _thinking_requested(payload)
     )
-    return ReasoningHints(marker if isinstance(marker, str) and marker else None, starts_inside)
+    n = payload.get("n")
+    choices = n if isinstance(n, int) and not isinstance(n, bool) and n > 1 else 1
+    return ReasoningHints(
+        marker if isinstance(marker, str) and marker else None, starts_inside, choices
+    )
 
 
 def hints_from_request(body: bytes) -> ReasoningHints:
@@ -137,6 +143,7 @@ def hints_from_request(body: bytes) -> ReasoningHints:
         b"thought_tag_marker" not in body
         and b"thoughtTagMarker" not in body
         and not _CLOSE_ONLY_BYTES.search(body)
+        and b'"n"' not in body
     ):
         return ReasoningHints()
     try:
@@ -299,6 +306,8 @@ class StreamReasoning:
     @property
     def active(self) -> bool:
         """False once every choice's text passes through unchanged (no chunk need be read)."""
+        if len(self._splitters) < self._hints.choices:
+            return True  # a choice has yet to start (n > 1)
         return not self._splitters or not all(s.settled for s in self._splitters.values())
 
     def _splitter(self, index: int) -> ReasoningSplitter:

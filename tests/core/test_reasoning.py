@@ -248,3 +248,27 @@ def test_read_usage(usage: Any, expected: Usage | None) -> None:
     assert read == expected
     if read is not None:
         assert read.input_tokens + read.output_tokens == read.total_tokens
+
+
+def test_every_choice_of_n_is_read(vertex_emulator: VertexEmulator) -> None:
+    """With ``n=2``, the first choice settling does not stop the stream being read: the
+    second choice's tags, arriving after, are still reasoning."""
+    chunks = [
+        {"id": "x", "choices": [{"index": 0, "delta": {"content": "<think>a</think>A"}}]},
+        {"id": "x", "choices": [{"index": 0, "delta": {"content": " more"}}]},
+        {"id": "x", "choices": [{"index": 1, "delta": {"content": "<think>b</think>B"}}]},
+        {"id": "x", "choices": [{"index": 1, "delta": {}, "finish_reason": "stop"}]},
+    ]
+    body = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks)
+    vertex_emulator.queue_raw(200, body + b"data: [DONE]\n\n", "text/event-stream")
+    seen: dict[int, list[str]] = {0: ["", ""], 1: ["", ""]}
+    for chunk in _client(vertex_emulator).chat.completions.create(
+        model="minimaxai/minimax-m2-maas",
+        messages=[{"role": "user", "content": "hi"}],
+        n=2,
+        stream=True,
+    ):
+        for choice in chunk.choices:
+            seen[choice.index][0] += choice.delta.content or ""
+            seen[choice.index][1] += (choice.delta.model_extra or {}).get("reasoning_content") or ""
+    assert seen == {0: ["A more", "a"], 1: ["B", "b"]}
