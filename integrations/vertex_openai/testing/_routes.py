@@ -17,7 +17,6 @@ which is assumed.
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import json
 import re
 import secrets
@@ -264,12 +263,12 @@ def _check_model(state: EmulatorState, model: str, project: str, location: str) 
 
 
 def _response_id() -> str:
-    # Vertex chat ids look like "2025-06-11|10:00:00.292195-07|9.7.144.202|-123456789"
-    # (docs, H: Vertex AI docs "Call open model APIs" (MaaS) response samples).
-    now = _dt.datetime.now().astimezone()
-    offset = now.utcoffset() or _dt.timedelta()
-    hours = int(offset.total_seconds() // 3600)
-    return f"{now:%Y-%m-%d|%H:%M:%S.%f}{hours:+03d}|127.0.0.1|-{secrets.randbelow(10**9) + 10**8}"
+    # Vertex chat ids are short opaque strings of 22-23 URL-safe characters, for Gemini
+    # ("bA-NacCPKoae_9MPsNCn6Qc", "hAmNaZb8BZOX4_UPlNXoEA") and MaaS ("tRZwaZjfFOWU998P_PDYqA0")
+    # alike: the examples of https://docs.cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/examples
+    # and .../maas/capabilities/thinking. The "2025-06-11|10:00:00.292195-07|..." form is only
+    # in the placeholder template of "Call open model APIs" and the Grok doc.
+    return secrets.token_urlsafe(17)
 
 
 def _is_gemini(model: str, openapi: bool) -> bool:
