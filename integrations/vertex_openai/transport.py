@@ -15,6 +15,9 @@
   ending quietly with a partial answer; a compressed stream is judged once decoded.
 * Streamed tool calls without an ``index`` (Gemini's) get one, so that every OpenAI client
   (the SDK's stream helpers, LangChain, LlamaIndex) keeps parallel calls apart.
+* An error that says how long to wait (``google.rpc.RetryInfo``, ``Retry-After``), or a 429
+  / 503 that does not, gets a ``retry-after-ms`` header the openai SDK's retries honour
+  (:mod:`vertex_openai.retries`).
 * A Gemini 3 chat request whose current turn has function calls no model signed gets Google's
   placeholder signature on them (:func:`~vertex_openai.gemini.sign_unsigned_tool_calls`).
 
@@ -34,6 +37,7 @@ from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, 
 
 from .errors import VertexStreamError
 from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
+from .retries import retry_delay
 
 __all__ = [
     "AsyncVertexTransport",
@@ -291,10 +295,27 @@ def _is_event_stream(response: httpx.Response) -> bool:
     return str(response.headers.get("content-type", "")).startswith("text/event-stream")
 
 
+def _request_timeout(request: httpx.Request) -> float | None:
+    timeout = request.extensions.get("timeout")
+    if isinstance(timeout, Mapping):
+        values = [v for v in timeout.values() if isinstance(v, (int, float))]
+        return max(values) if values else None
+    return None
+
+
+def _retries_taken(request: httpx.Request) -> int:
+    try:
+        return max(0, int(request.headers.get("x-stainless-retry-count", "0")))
+    except ValueError:
+        return 0
+
+
 def _error_response(
     response: httpx.Response, request: httpx.Request, body: bytes
 ) -> httpx.Response:
-    """The error response with a body the openai SDK reads well (see normalize_error_body)."""
+    """The error response with a body the openai SDK reads well (see normalize_error_body),
+    and the wait Vertex asks for before a retry as ``retry-after-ms`` (see
+    :func:`~vertex_openai.retries.retry_delay`), which the openai SDK honours."""
     fixed = normalize_error_body(
         response.status_code,
         response.headers.get("content-type", ""),
@@ -302,7 +323,17 @@ def _error_response(
         request.method,
         str(request.url.copy_with(query=None)),
     )
-    return _rebuilt(response, request, body if fixed is None else fixed)
+    rebuilt = _rebuilt(response, request, body if fixed is None else fixed)
+    delay = retry_delay(
+        response.status_code,
+        response.headers,
+        body,
+        retries_taken=_retries_taken(request),
+        timeout=_request_timeout(request),
+    )
+    if delay is not None:
+        rebuilt.headers["retry-after-ms"] = str(max(1, round(delay * 1000)))
+    return rebuilt
 
 
 def _events_of(response: httpx.Response) -> _Events | None:
