@@ -7,14 +7,18 @@ turned into a :class:`~vertex_openai.connection.VertexConnection` in one place.
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Mapping
 from typing import Any
 
+import google.auth.credentials
 from pydantic import BaseModel, Field, PrivateAttr
 from typing_extensions import Self
 
 from .connection import VertexConnection
 from .gemini import google_options, merge_extra_body
+from .target import VertexTarget
 
 __all__ = ["VertexParams"]
 
@@ -32,6 +36,27 @@ _CONNECTION_FIELDS = frozenset(
         "openai_api_key",
     }
 )
+
+# Guards the lazy rebuild of an unpickled model's connection (rare: once per copy).
+_RECONNECT_LOCK = threading.Lock()
+
+
+def credentials_without_token(credentials: Any) -> Any:
+    """A shallow copy of a google-auth credential without its access token (for pickles).
+
+    The credential's own settings stay (a service account's private key, a user's refresh
+    token: what it needs to fetch a token again); the live token and its expiry go, also
+    from the credentials it wraps (impersonation's source credential).
+    """
+    if not isinstance(credentials, google.auth.credentials.Credentials):
+        return credentials
+    clone = copy.copy(credentials)
+    clone.token = None
+    clone.expiry = None
+    for name, value in vars(clone).items():
+        if isinstance(value, google.auth.credentials.Credentials):
+            setattr(clone, name, credentials_without_token(value))
+    return clone
 
 
 class VertexParams(BaseModel):
@@ -85,8 +110,14 @@ class VertexParams(BaseModel):
         default=None, description="Return thoughts inline, wrapped in this tag (e.g. 'think')."
     )
 
-    # The one connection of a model and of all its copies (set when the model is validated).
+    # The one connection of a model and of all its copies (set when the model is validated;
+    # None in an unpickled copy until first used).
     _connection: VertexConnection | None = PrivateAttr(default=None)
+    # What an unpickled copy rebuilds its connection from: the target resolved at
+    # construction (so the copy sends where the original did, whatever the worker's
+    # environment) and the static token the user gave (None: credentials or ADC).
+    _target: VertexTarget | None = PrivateAttr(default=None)
+    _api_key: Any = PrivateAttr(default=None)
 
     @property
     def connection(self) -> VertexConnection:
@@ -94,11 +125,56 @@ class VertexParams(BaseModel):
 
         Copies (``model_copy``, LangChain's ``bind_tools`` / ``with_structured_output``,
         LlamaIndex's ``as_structured_llm``) share it: to change project, location, endpoint or
-        credentials, construct a new model.
+        credentials, construct a new model. An unpickled copy builds its own on first use.
         """
-        if self._connection is None:  # pragma: no cover - set at construction
-            raise RuntimeError(f"{type(self).__name__} was not validated")
-        return self._connection
+        connection = self._connection
+        if connection is None:
+            connection = self._reconnect()
+        return connection
+
+    def _reconnect(self) -> VertexConnection:
+        """Rebuild the connection of an unpickled copy (same target, same credential)."""
+        with _RECONNECT_LOCK:
+            if self._connection is None:
+                if self._target is None:  # pragma: no cover - set at construction
+                    raise RuntimeError(f"{type(self).__name__} was not validated")
+                self._connection = self._create_connection(self._api_key, self._target)
+                self._connected()
+            return self._connection
+
+    def _connected(self) -> None:
+        """Hook: the connection was rebuilt (an adapter rebuilds its framework clients)."""
+
+    def _runtime_state(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Hook: the (fields, private attributes) holding clients, pools or locks.
+
+        They are left out of pickles (as None, or absent for fields an adapter rebuilds
+        lazily) and rebuilt from the connection.
+        """
+        return frozenset(), frozenset()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """The settings and the credential the user gave: no token, pool, lock or client.
+
+        A google-auth credential is kept without its access token (a service account's
+        still holds its private key); a static ``api_key`` is kept as it is (it is the
+        credential); Application Default Credentials are resolved again where the copy
+        is used. The target is the one resolved here.
+        """
+        fields, private = self._runtime_state()
+        state = BaseModel.__getstate__(self)
+        values = {k: v for k, v in state["__dict__"].items() if k not in fields}
+        if "credentials" in values:
+            values["credentials"] = credentials_without_token(values["credentials"])
+        kept = dict(state.get("__pydantic_private__") or {})
+        for name in {"_connection", *private}:
+            if name in kept:
+                kept[name] = None
+        return {**state, "__dict__": values, "__pydantic_private__": kept}
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        """Restore the settings; the connection is rebuilt on first use (see ``connection``)."""
+        BaseModel.__setstate__(self, state)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy sharing this model's connection (one token source for all copies).
@@ -119,6 +195,7 @@ class VertexParams(BaseModel):
                 f"model_copy cannot change {', '.join(changed)}: copies share one connection "
                 "(target and token source); construct a new model instead"
             )
+        self.connection  # noqa: B018 - an unpickled model connects first, so copies share it
         return super().model_copy(update=update, deep=deep)
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
@@ -128,6 +205,7 @@ class VertexParams(BaseModel):
         private attributes and excluded fields (the frameworks' clients) are kept as they are.
         """
         memo = {} if memo is None else memo
+        self.connection  # noqa: B018 - an unpickled model connects first, so copies share it
         shared = [*(self.__pydantic_private__ or {}).values()]
         shared += [
             getattr(self, name, None)
@@ -150,19 +228,35 @@ class VertexParams(BaseModel):
         Raises:
             ValueError: bad target parameters, or a different base URL.
         """
-        connection = VertexConnection.create(
-            project=self.project,
-            location=self.location,
-            endpoint_id=self.endpoint_id,
-            api_version=self.api_version,
+        connection = self._create_connection(api_key, None)
+        connection.check_base_url(base_url_name, base_url)
+        self._connection = connection
+        self._target = connection.target
+        self._api_key = api_key
+        return connection.base_url
+
+    def _create_connection(self, api_key: Any, target: VertexTarget | None) -> VertexConnection:
+        """A connection from the fields (``target``: the one resolved before pickling)."""
+        where: dict[str, Any] = {
+            "project": self.project,
+            "location": self.location,
+            "endpoint_id": self.endpoint_id,
+            "api_version": self.api_version,
+        }
+        if target is not None:
+            where = {
+                "project": target.project,
+                "location": target.location,
+                "endpoint_id": target.endpoint_id,
+                "api_version": target.api_version,
+            }
+        return VertexConnection.create(
+            **where,
             api_endpoint=self.api_endpoint,
             credentials=self.credentials,
             quota_project=self.quota_project,
             api_key=api_key,
         )
-        connection.check_base_url(base_url_name, base_url)
-        self._connection = connection
-        return connection.base_url
 
     def _google_options(self) -> dict[str, Any]:
         """The Gemini options for ``extra_body.google`` (empty when none is set)."""

@@ -37,6 +37,9 @@ _TOKEN_SECRET_ID = "VERTEX_AI_ACCESS_TOKEN"
 
 # BaseChatOpenAI fields that only the Responses API takes (the SDK's chat.completions.create
 # would fail on them with a TypeError).
+# The framework fields holding the openai clients (locks and pools: never pickled).
+_CLIENT_FIELDS = frozenset({"client", "async_client", "root_client", "root_async_client"})
+
 _RESPONSES_ONLY = (
     "reasoning",
     "include",
@@ -59,7 +62,7 @@ class _VertexLangChain:
         """Secret ids of the constructor arguments that hold secrets."""
         return {"openai_api_key": _TOKEN_SECRET_ID}
 
-    def _open_connection(self: Any) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+    def _open_connection(self: Any) -> None:
         """Build the one connection of a new object and the openai clients on it.
 
         ``base_url`` must be the derived one; a proxy or custom HTTP clients are refused:
@@ -79,6 +82,10 @@ class _VertexLangChain:
         self.openai_api_base = self._attach_connection(
             self.openai_api_key, "base_url", self.openai_api_base
         )
+        self._set_clients()
+
+    def _openai_clients(self: Any) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+        """The openai clients on the connection, with this object's client options."""
         connection = self.connection
         options = {
             "timeout": self.request_timeout,
@@ -88,6 +95,26 @@ class _VertexLangChain:
         }
         options = {key: value for key, value in options.items() if value is not None}
         return connection.openai_client(**options), connection.async_openai_client(**options)
+
+    def _set_clients(self) -> None:  # pragma: no cover - each class has its own
+        raise NotImplementedError
+
+    # -- pickling: the clients are left out and rebuilt from the connection on first use --
+
+    def _runtime_state(self) -> tuple[frozenset[str], frozenset[str]]:
+        return _CLIENT_FIELDS, frozenset()
+
+    def _connected(self) -> None:
+        self._set_clients()
+
+    def __getattr__(self: Any, name: str) -> Any:
+        """An unpickled copy's openai clients: built with its connection on first use."""
+        if name in _CLIENT_FIELDS:
+            values = object.__getattribute__(self, "__dict__")
+            if name not in values:
+                self.connection  # noqa: B018 - rebuilds the connection and the clients
+                return values[name]
+        return super().__getattr__(name)  # type: ignore[misc]  # pydantic BaseModel's
 
 
 class _StreamedExtraContent:
@@ -257,6 +284,24 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         assert isinstance(joke, Joke)
         ```
 
+    Pickle and scale out:
+        Models pickle (``pickle``, ``cloudpickle``, ``copy.deepcopy``), so they can be Ray
+        task arguments, Ray Data or Spark closures and multiprocessing arguments. A pickle
+        holds the settings, the target resolved here and the credential you gave:
+        ``credentials`` without its access token (a service-account credential still holds
+        its private key: keep such pickles as safe as the key file), a static ``api_key`` as
+        it is, nothing at all for Application Default Credentials (resolved again where the
+        copy runs). Never a live token, a connection pool or a lock: an unpickled copy
+        connects on first use and fetches its own token. An in-memory ``rate_limiter`` holds
+        a lock and does not pickle: give each worker its own (see the README, "Scale out").
+
+        ```python
+        import pickle
+
+        copy = pickle.loads(pickle.dumps(model))
+        assert copy.invoke(messages).content == "You said: I love programming."
+        ```
+
     Token usage:
         Vertex sends usage on the last streamed chunk; ``stream_usage`` is on by default.
 
@@ -294,11 +339,14 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ``OPENAI_API_KEY`` / ``OPENAI_API_BASE`` and build unsigned clients.
         """
         self._check_chat_params()
-        self.root_client, self.root_async_client = self._open_connection()
+        self._open_connection()
         self.model_name = self.connection.model_name(self.model_name)
+        return self
+
+    def _set_clients(self) -> None:
+        self.root_client, self.root_async_client = self._openai_clients()
         self.client = self.root_client.chat.completions
         self.async_client = self.root_async_client.chat.completions
-        return self
 
     def _check_chat_params(self) -> None:
         """ValueError for what Vertex cannot do (before anything is built)."""
@@ -469,6 +517,11 @@ class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
         )
         ```
 
+    Pickle:
+        As :class:`ChatVertexOpenAI`: a pickle holds the settings and ``credentials``
+        without its token (a service account's private key included), a static ``api_key``,
+        or nothing for ADC; an unpickled copy connects and authenticates on first use.
+
     Embed:
         ```python
         vectors = embeddings.embed_documents(["hello", "world"])
@@ -505,11 +558,14 @@ class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
 
         Replaces ``OpenAIEmbeddings.validate_environment`` (same name).
         """
-        sync_client, async_client = self._open_connection()
+        self._open_connection()
         self.model = self.connection.model_name(self.model)
+        return self
+
+    def _set_clients(self) -> None:
+        sync_client, async_client = self._openai_clients()
         self.client = sync_client.embeddings
         self.async_client = async_client.embeddings
-        return self
 
     @property
     def _invocation_params(self) -> dict[str, Any]:
