@@ -8,8 +8,9 @@ origin with the same transport options (proxy, TLS context, limits, socket optio
 * Async requests get an ``httpx.AsyncHTTPTransport`` *per running event loop*: asyncio
   connections belong to the loop that opened them, so one model works from successive
   ``asyncio.run`` calls, from several threads each running its own loop at once, and from
-  Jupyter's loop. The pool of a loop that closed is dropped when the next loop asks (its
-  sockets go with it: a closed loop cannot close them gracefully).
+  Jupyter's loop. When a loop shuts down (``asyncio.run`` returning) its pool's sockets are
+  closed on it; a loop closed without shutting down has its pool dropped when the next loop
+  asks.
 * In a forked child (``os.register_at_fork``) every pool forgets its transports without
   closing them (the sockets are the parent's) and gets a new lock; the child opens its own
   connections on first use.
@@ -23,7 +24,7 @@ import asyncio
 import os
 import threading
 import weakref
-from collections.abc import Hashable
+from collections.abc import AsyncGenerator, Hashable
 from typing import Any
 
 import httpx
@@ -50,8 +51,9 @@ class SharedPool:
         self._options = options
         self._lock = threading.Lock()
         self._sync: httpx.HTTPTransport | None = None
-        # id(loop) → (weak reference to the loop, its transport)
-        self._async: dict[int, tuple[Any, httpx.AsyncHTTPTransport]] = {}
+        # id(loop) → (weak reference to the loop, its transport, the async generator that
+        # closes it when the loop shuts down)
+        self._async: dict[int, tuple[Any, httpx.AsyncHTTPTransport, Any]] = {}
         self._leases = 0
         _ALL_POOLS.add(self)
 
@@ -77,7 +79,7 @@ class SharedPool:
             loops, self._async = self._async, {}
         if sync is not None:
             sync.close()
-        return [transport for _, transport in loops.values()]
+        return [transport for _, transport, _ in loops.values()]
 
     def sync_transport(self) -> httpx.HTTPTransport:
         """The sync transport (created on first use)."""
@@ -89,7 +91,7 @@ class SharedPool:
                     transport = self._sync = httpx.HTTPTransport(**self._options)
         return transport
 
-    def async_transport(self) -> httpx.AsyncHTTPTransport:
+    async def async_transport(self) -> httpx.AsyncHTTPTransport:
         """The async transport of the running event loop (created on first use there)."""
         loop = _running_loop()
         key = id(loop)
@@ -100,19 +102,42 @@ class SharedPool:
             entry = self._async.get(key)
             if entry is not None and entry[0]() is loop:
                 return entry[1]
-            # Loops that are gone or closed take their transports with them.
-            for old in [k for k, (ref, _) in self._async.items() if _loop_gone(ref)]:
+            # Loops that are gone or closed without shutting down take their transports
+            # with them.
+            for old in [k for k, (ref, *_) in self._async.items() if _loop_gone(ref)]:
                 del self._async[old]
             transport = httpx.AsyncHTTPTransport(**self._options)
-            self._async[key] = (_ref(loop), transport)
-            return transport
+            closer = self._closer(key, transport) if loop is not None else None
+            self._async[key] = (_ref(loop), transport, closer)
+        if closer is not None:
+            # Started here, so the loop tracks it: asyncio.run() (and any loop shut down with
+            # shutdown_asyncgens) closes it while the loop still runs, and its `finally`
+            # closes this loop's sockets gracefully.
+            await closer.asend(None)
+        return transport
+
+    async def _closer(
+        self, key: int, transport: httpx.AsyncHTTPTransport
+    ) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            with self._lock:
+                entry = self._async.get(key)
+                if entry is not None and entry[1] is transport:
+                    del self._async[key]
+            await transport.aclose()
 
     def loops(self) -> int:
         """How many event loops have a transport here (for diagnostics and tests)."""
         with self._lock:
-            return sum(1 for ref, _ in self._async.values() if not _loop_gone(ref))
+            return sum(1 for ref, *_ in self._async.values() if not _loop_gone(ref))
 
     def _after_fork_in_child(self) -> None:
+        # The parent's transports are kept, unused, for the child's lifetime: closing them
+        # (or letting them be collected, which closes them) could send a TLS close_notify on
+        # a socket the parent still uses.
+        _INHERITED.append((self._sync, self._async))
         self._lock = threading.Lock()
         self._sync = None
         self._async = {}
@@ -161,7 +186,8 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         self._finalizer = weakref.finalize(self, pool.release)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._pool.async_transport().handle_async_request(request)
+        transport = await self._pool.async_transport()
+        return await transport.handle_async_request(request)
 
     def release(self) -> None:
         """End the lease without a loop to close sockets on (they are dropped)."""
@@ -187,6 +213,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
 _POOLS: weakref.WeakValueDictionary[Hashable, SharedPool] = weakref.WeakValueDictionary()
 _ALL_POOLS: weakref.WeakSet[SharedPool] = weakref.WeakSet()
 _POOLS_LOCK = threading.Lock()
+_INHERITED: list[Any] = []  # a forked child's copies of the parent's transports
 
 
 def shared_pool(key: Hashable, options: dict[str, Any]) -> SharedPool:
