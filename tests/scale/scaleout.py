@@ -39,3 +39,39 @@ def clean_env(**extra: str) -> dict[str, str]:
     env.setdefault("NO_GCE_CHECK", "true")
     env.update(extra)
     return env
+
+
+def answer_in_worker(model: Any) -> dict[str, Any]:
+    """Body of a Ray task: one call with the model it was given, and where it ran."""
+    connected = model._connection is not None  # before the first use
+    return {"answer": call(model), "pid": os.getpid(), "connected": connected}
+
+
+class Holder:
+    """Body of a Ray actor that holds a model (sync and async calls, any event loop)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def ask(self, text: str) -> dict[str, Any]:
+        return {"answer": self.model.invoke(text).content, "pid": os.getpid()}
+
+    async def aask(self, text: str) -> dict[str, Any]:
+        message = await self.model.ainvoke(text)
+        return {"answer": message.content, "pid": os.getpid()}
+
+
+class AsyncAnswers:
+    """A Ray Data callable class: ``abatch`` over each batch, at most 8 calls at once."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    async def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        prompts = [str(q) for q in batch["q"]]
+        messages = await self.model.abatch(prompts, config={"max_concurrency": 8})
+        return {
+            "q": prompts,
+            "answer": [m.content for m in messages],
+            "pid": [os.getpid()] * len(prompts),
+        }
