@@ -145,6 +145,26 @@ class VertexParams(BaseModel):
     def _connected(self) -> None:
         """Hook: the connection was rebuilt (an adapter rebuilds its framework clients)."""
 
+    def _drop_clients(self) -> None:
+        """Hook: the connection was closed (an adapter drops the clients built on it)."""
+
+    def close(self) -> None:
+        """Close this model's HTTP connections now (sockets close once no other connection of
+        the process uses the same pool). The model stays usable: its next call opens new
+        ones. Copies made with ``model_copy`` before closing keep the closed clients: build
+        copies again, or close the model only when done with all of them."""
+        connection = self._connection
+        if connection is not None:
+            connection.close()
+            self._drop_clients()
+
+    async def aclose(self) -> None:
+        """:meth:`close`, closing the running event loop's async sockets gracefully."""
+        connection = self._connection
+        if connection is not None:
+            await connection.aclose()
+            self._drop_clients()
+
     def _runtime_state(self) -> tuple[frozenset[str], frozenset[str]]:
         """Hook: the (fields, private attributes) holding clients, pools or locks.
 

@@ -107,12 +107,18 @@ class _VertexLangChain:
     def _connected(self) -> None:
         self._set_clients()
 
+    def _drop_clients(self: Any) -> None:
+        for name in _CLIENT_FIELDS:
+            self.__dict__.pop(name, None)
+
     def __getattr__(self: Any, name: str) -> Any:
-        """An unpickled copy's openai clients: built with its connection on first use."""
+        """The openai clients of an unpickled or closed model: built again on first use."""
         if name in _CLIENT_FIELDS:
             values = object.__getattribute__(self, "__dict__")
             if name not in values:
-                self.connection  # noqa: B018 - rebuilds the connection and the clients
+                self.connection  # noqa: B018 - an unpickled copy connects (and sets them)
+                if name not in values:  # closed: new clients on the same connection
+                    self._set_clients()
                 return values[name]
         return super().__getattr__(name)  # type: ignore[misc]  # pydantic BaseModel's
 

@@ -108,6 +108,10 @@ class _VertexLlamaIndex:
         """Pickles leave out LlamaIndex's client cache (see ``VertexParams.__getstate__``)."""
         return frozenset(), _CLIENT_CACHE
 
+    def _drop_clients(self: Any) -> None:
+        """After ``close()``: the next call builds new clients on the connection."""
+        self._client = self._aclient = None
+
     def _client_options(self) -> dict[str, Any]:
         return {
             "max_retries": self.max_retries,

@@ -194,3 +194,19 @@ def test_a_chain_with_a_bound_model_pickles(emu: VertexEmulator) -> None:
     chain = chain | StrOutputParser()
     revived = cloudpickle.loads(cloudpickle.dumps(chain))
     assert revived.invoke({"q": "chained"}) == "You said: chained"
+
+
+async def test_close_and_aclose_release_the_sockets_and_the_model_reconnects(
+    emu: VertexEmulator,
+) -> None:
+    for name, model in _models(emu).items():
+        assert _use(model) == _expected(name, emu)
+        http = model.connection.http_client()
+        model.close()
+        assert http.is_closed
+        assert _use(model) == _expected(name, emu)  # new clients on the same connection
+        await model.aclose()
+        assert _use(model) == _expected(name, emu)
+        revived = pickle.loads(pickle.dumps(model))
+        revived.close()  # never connected: nothing to close, and nothing opened
+        assert revived._connection is None
