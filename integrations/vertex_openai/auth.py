@@ -495,11 +495,7 @@ class VertexAuth(httpx.Auth):
         token = self.source.token(timeout)
         self.source.sign(request.headers, token)
         response = yield request
-        if (
-            response.status_code == 401
-            and _replayable(request)
-            and self.source.invalidate(token)
-        ):
+        if response.status_code == 401 and _replayable(request) and self.source.invalidate(token):
             self.source.sign(request.headers, self.source.token(timeout))
             yield request
 
@@ -510,11 +506,7 @@ class VertexAuth(httpx.Auth):
         token = await self.source.atoken(timeout)
         self.source.sign(request.headers, token)
         response = yield request
-        if (
-            response.status_code == 401
-            and _replayable(request)
-            and self.source.invalidate(token)
-        ):
+        if response.status_code == 401 and _replayable(request) and self.source.invalidate(token):
             self.source.sign(request.headers, await self.source.atoken(timeout))
             yield request
 
@@ -531,8 +523,8 @@ def _scoped(credentials: Any) -> google.auth.credentials.Credentials:
             f"{type(credentials).__name__}"
         )
     check_universe_domain(_universe_of(credentials), type(credentials).__name__)
-    scoped: google.auth.credentials.Credentials = (
-        google.auth.credentials.with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])
+    scoped: google.auth.credentials.Credentials = google.auth.credentials.with_scopes_if_required(
+        credentials, [CLOUD_PLATFORM_SCOPE]
     )
     return scoped
 

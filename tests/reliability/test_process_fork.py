@@ -89,9 +89,11 @@ def test_the_child_opens_its_own_sockets(vertex_emulator: VertexEmulator) -> Non
 
         async def async_call() -> str | None:
             aclient = connection.async_openai_client(max_retries=0)
-            return (await aclient.chat.completions.create(**user("child async"))).choices[
-                0
-            ].message.content
+            return (
+                (await aclient.chat.completions.create(**user("child async")))
+                .choices[0]
+                .message.content
+            )
 
         return [
             answer.choices[0].message.content,

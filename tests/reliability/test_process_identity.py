@@ -83,6 +83,7 @@ def test_identity_of_each_credential_type(vertex_emulator: VertexEmulator) -> No
     assert credential_identity(emu.authorized_user_credentials()) != credential_identity(
         emu.authorized_user_credentials()
     )
+
     # Impersonation: the target principal and the source's identity.
     def impersonating(target: str) -> impersonated_credentials.Credentials:
         return impersonated_credentials.Credentials(

@@ -122,7 +122,7 @@ def test_another_universe_is_refused_before_anything_is_sent(
     emu = vertex_emulator
     info = {**emu.service_account_info(), "universe_domain": "example-universe.com"}
     creds = service_account.Credentials.from_service_account_info(info)
-    with pytest.raises(UniverseDomainError, match="example-universe.com") as caught:
+    with pytest.raises(UniverseDomainError, match=r"example-universe\.com") as caught:
         connect(emu, credentials=creds)
     assert isinstance(caught.value, ValueError) and "googleapis.com" in str(caught.value)
     if installed("langchain_openai"):
