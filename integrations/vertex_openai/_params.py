@@ -276,6 +276,8 @@ class VertexParams(BaseModel):
             credentials=self.credentials,
             quota_project=self.quota_project,
             api_key=api_key,
+            # langchain-openai's http_socket_options (None: its keep-alive defaults).
+            socket_options=getattr(self, "http_socket_options", None),
         )
 
     def _google_options(self) -> dict[str, Any]:

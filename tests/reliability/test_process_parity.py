@@ -20,7 +20,7 @@ from vertex_openai.connection import _proxy_for, default_socket_options
 from vertex_openai.errors import UniverseDomainError
 from vertex_openai.testing import VertexEmulator
 
-from support import LOCATION, chat_requests, connect, installed, target, user
+from support import LOCATION, chat_requests, connect, installed, needs_langchain, target, user
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="Linux TCP option numbers")
 TCP_KEEPIDLE = 4  # <netinet/tcp.h> on Linux
@@ -59,6 +59,22 @@ def test_explicit_socket_options_and_none(vertex_emulator: VertexEmulator) -> No
     assert _sockets(bare)[0].getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 0
     with pytest.raises(ValueError, match="triples"):
         connect(emu, socket_options=[(1, 2)])
+
+
+@needs_langchain
+def test_http_socket_options_of_the_langchain_classes(vertex_emulator: VertexEmulator) -> None:
+    from vertex_openai import ChatVertexOpenAI, VertexOpenAIEmbeddings
+
+    emu = vertex_emulator
+    chat = ChatVertexOpenAI(model="gemini-2.5-flash", **target(emu))
+    assert chat.connection.socket_options == default_socket_options()
+    tuned = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    chat = ChatVertexOpenAI(model="gemini-2.5-flash", http_socket_options=tuned, **target(emu))
+    assert chat.connection.socket_options == tuple(tuned)
+    assert chat.invoke("hi").content == "You said: hi"
+    # OpenAIEmbeddings has no http_socket_options: the same defaults as ChatOpenAI's.
+    embeddings = VertexOpenAIEmbeddings(model="text-embedding-005", **target(emu))
+    assert embeddings.connection.socket_options == default_socket_options()
 
 
 def test_langchain_openai_environment_switches(monkeypatch: pytest.MonkeyPatch) -> None:
