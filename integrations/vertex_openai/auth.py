@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import copy
 import datetime
 import functools
 import logging
@@ -52,6 +53,7 @@ __all__ = [
     "TokenSource",
     "VertexAuth",
     "adc_file",
+    "credentials_without_token",
     "gcloud_adc_path",
     "shared_token_source",
 ]
@@ -166,6 +168,8 @@ class TokenSource:
             raise ValueError("pass either credentials or api_key (a static token), not both")
         if api_key is not None and not api_key.strip():
             raise ValueError("api_key must not be empty")
+        # What the caller gave (None: ADC), for pickles: never the resolved ADC credential.
+        self._given_credentials = credentials
         if credentials is not None:
             credentials = _scoped(credentials)
         self._credentials = credentials
@@ -211,6 +215,17 @@ class TokenSource:
             return "TokenSource(static token)"
         kind = type(self._credentials).__name__ if self._credentials else "ADC (unresolved)"
         return f"TokenSource(credentials={kind})"
+
+    def pickle_state(self) -> dict[str, Any]:
+        """What a pickle of a client on this source holds: the credential the caller gave
+        (without its live token; None for Application Default Credentials, resolved again
+        where it is unpickled), the static token if that is what was given, and the quota
+        project. Never an access token obtained here, a lock or a session."""
+        return {
+            "credentials": credentials_without_token(self._given_credentials),
+            "api_key": self._static,
+            "quota_project": self._quota_project,
+        }
 
     # -- credential -------------------------------------------------------------------------
 
@@ -513,6 +528,24 @@ class VertexAuth(httpx.Auth):
 
 # --------------------------------------------------------------------------------------------
 # One token source per identity per process
+
+
+def credentials_without_token(credentials: Any) -> Any:
+    """A shallow copy of a google-auth credential without its access token (for pickles).
+
+    The credential's own settings stay (a service account's private key, a user's refresh
+    token: what it needs to fetch a token again); the live token and its expiry go, also from
+    the credentials it wraps (impersonation's source credential).
+    """
+    if not isinstance(credentials, google.auth.credentials.Credentials):
+        return credentials
+    clone = copy.copy(credentials)
+    clone.token = None
+    clone.expiry = None
+    for name, value in vars(clone).items():
+        if isinstance(value, google.auth.credentials.Credentials):
+            setattr(clone, name, credentials_without_token(value))
+    return clone
 
 
 def _scoped(credentials: Any) -> google.auth.credentials.Credentials:

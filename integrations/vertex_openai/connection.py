@@ -271,6 +271,16 @@ class VertexConnection:
     def __repr__(self) -> str:
         return f"VertexConnection(base_url={self.base_url!r}, {self.token_source!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its target (as resolved here) and the credential the caller gave.
+
+        See :meth:`~vertex_openai.auth.TokenSource.pickle_state`: a service-account credential
+        holds its private key, a user credential its refresh token; no access token, pool or
+        lock is pickled. Unpickled, it joins the process's token source for that identity.
+        """
+        state = self.token_source.pickle_state()
+        return (_restored_connection, (self.target, state, self._socket_options))
+
     @property
     def base_url(self) -> str:
         """The OpenAI ``base_url`` of the target."""
@@ -371,13 +381,17 @@ class VertexConnection:
 
         Nothing of OpenAI's environment (``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``,
         ``OPENAI_CUSTOM_HEADERS``, ...) reaches Google, from this client or from its copies
-        (``with_options``).
+        (``with_options``). The client pickles and deep-copies (see :meth:`__reduce__`).
         """
-        return _OpenAI(**self.client_kwargs(is_async=False), **kwargs)
+        client = _OpenAI(**self.client_kwargs(is_async=False), **kwargs)
+        client._vertex_connection = self
+        return client
 
     def async_openai_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` on this connection (see :meth:`openai_client`)."""
-        return _AsyncOpenAI(**self.client_kwargs(is_async=True), **kwargs)
+        client = _AsyncOpenAI(**self.client_kwargs(is_async=True), **kwargs)
+        client._vertex_connection = self
+        return client
 
     def client_kwargs(self, *, is_async: bool) -> dict[str, Any]:
         """What an openai client on this connection is built with: the placeholder api_key
@@ -406,7 +420,71 @@ def _drop_openai_environment(client: openai.OpenAI | openai.AsyncOpenAI, given: 
     client._custom_headers = dict(given.get("default_headers") or {})
 
 
-class _OpenAI(openai.OpenAI):
+def _restored_connection(
+    target: VertexTarget, state: dict[str, Any], socket_options: tuple[SocketOption, ...]
+) -> VertexConnection:
+    """An unpickled connection: same target, the process's token source for the identity."""
+    source = shared_token_source(
+        state["credentials"], api_key=state["api_key"], quota_project=state["quota_project"]
+    )
+    return VertexConnection(target, source, socket_options=socket_options)
+
+
+def _client_settings(client: openai.OpenAI | openai.AsyncOpenAI) -> dict[str, Any]:
+    """The caller's settings of an openai client (what a pickle or deep copy keeps)."""
+    settings: dict[str, Any] = {
+        "timeout": client.timeout,
+        "max_retries": client.max_retries,
+        "default_headers": dict(client._custom_headers) or None,
+        "default_query": dict(client._custom_query) or None,
+    }
+    for name in _OPENAI_ENV_ATTRIBUTES:
+        if getattr(client, name, None) is not None:
+            settings[name] = getattr(client, name)
+    return settings
+
+
+def _restored_client(
+    connection: VertexConnection, is_async: bool, settings: dict[str, Any]
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    build = connection.async_openai_client if is_async else connection.openai_client
+    return build(**settings)
+
+
+class _VertexClient:
+    """Pickling, deep copies and copies of the openai clients of a connection.
+
+    A pickle (or ``copy.deepcopy``) holds the connection's target and the credential the
+    caller gave (a service-account credential holds its private key; a static ``api_key``
+    stays that key; with Application Default Credentials nothing: they are resolved again
+    where the client is unpickled) and the client's settings (timeout, max_retries, default
+    headers and query). Never an access token, an HTTP client, a pool or a lock: the copy
+    builds its own, lazily, and shares the process's token source for its identity.
+    """
+
+    _vertex_connection: VertexConnection | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        connection = self._vertex_connection
+        if connection is None:
+            raise TypeError(
+                f"this {type(self).__mro__[2].__name__} was not made by a VertexConnection "
+                "and cannot be pickled"
+            )
+        client: Any = self
+        is_async = isinstance(client, openai.AsyncOpenAI)
+        return (_restored_client, (connection, is_async, _client_settings(client)))
+
+    def copy(self, *args: Any, **kwargs: Any) -> Any:
+        """The SDK's ``copy`` / ``with_options``, keeping the connection (for pickles)."""
+        new = super().copy(*args, **kwargs)  # type: ignore[misc]
+        new._vertex_connection = self._vertex_connection
+        return new
+
+    with_options = copy
+
+
+class _OpenAI(_VertexClient, openai.OpenAI):
     """``openai.OpenAI`` that ignores OpenAI's environment (copies are built by __init__ too)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -414,7 +492,7 @@ class _OpenAI(openai.OpenAI):
         _drop_openai_environment(self, kwargs)
 
 
-class _AsyncOpenAI(openai.AsyncOpenAI):
+class _AsyncOpenAI(_VertexClient, openai.AsyncOpenAI):
     """``openai.AsyncOpenAI`` that ignores OpenAI's environment."""
 
     def __init__(self, **kwargs: Any) -> None:
