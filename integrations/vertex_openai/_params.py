@@ -7,15 +7,14 @@ turned into a :class:`~vertex_openai.connection.VertexConnection` in one place.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-import google.auth.credentials
 from pydantic import BaseModel, Field, PrivateAttr
 from typing_extensions import Self
 
+from .auth import credentials_without_token
 from .connection import VertexConnection
 from .gemini import google_options, merge_extra_body
 from .target import VertexTarget
@@ -39,24 +38,6 @@ _CONNECTION_FIELDS = frozenset(
 
 # Guards the lazy rebuild of an unpickled model's connection (rare: once per copy).
 _RECONNECT_LOCK = threading.Lock()
-
-
-def credentials_without_token(credentials: Any) -> Any:
-    """A shallow copy of a google-auth credential without its access token (for pickles).
-
-    The credential's own settings stay (a service account's private key, a user's refresh
-    token: what it needs to fetch a token again); the live token and its expiry go, also
-    from the credentials it wraps (impersonation's source credential).
-    """
-    if not isinstance(credentials, google.auth.credentials.Credentials):
-        return credentials
-    clone = copy.copy(credentials)
-    clone.token = None
-    clone.expiry = None
-    for name, value in vars(clone).items():
-        if isinstance(value, google.auth.credentials.Credentials):
-            setattr(clone, name, credentials_without_token(value))
-    return clone
 
 
 class VertexParams(BaseModel):
