@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import openai
 
-__all__ = ["CredentialsError", "UniverseDomainError", "VertexStreamError"]
+__all__ = ["CredentialsError", "UniverseDomainError", "VertexOptionError", "VertexStreamError"]
 
 
 class CredentialsError(openai.OpenAIError):
@@ -34,6 +34,14 @@ class UniverseDomainError(CredentialsError, ValueError):
     """The credential belongs to another universe than ``googleapis.com`` (not supported).
 
     Also a ``ValueError``: raised while a model or client is built, before anything is sent.
+    """
+
+
+class VertexOptionError(openai.OpenAIError, ValueError):
+    """A request option Vertex AI does not document (e.g. an unknown ``service_tier``).
+
+    Raised before the request is sent (and, as an ``OpenAIError`` from the HTTP client, not
+    retried by the openai SDK).
     """
 
 

@@ -18,6 +18,8 @@
 * An error that says how long to wait (``google.rpc.RetryInfo``, ``Retry-After``), or a 429
   / 503 that does not, gets a ``retry-after-ms`` header the openai SDK's retries honour
   (:mod:`vertex_openai.retries`).
+* OpenAI's ``service_tier`` request field becomes Vertex's consumption-option header
+  (Flex / Priority PayGo); an undocumented value is refused before sending.
 * A Gemini 3 chat request whose current turn has function calls no model signed gets Google's
   placeholder signature on them (:func:`~vertex_openai.gemini.sign_unsigned_tool_calls`).
 
@@ -35,7 +37,7 @@ from typing import Any
 import httpx
 from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, zstd)
 
-from .errors import VertexStreamError
+from .errors import VertexOptionError, VertexStreamError
 from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
 from .retries import retry_delay
 
@@ -373,6 +375,69 @@ def _streamed(
     )
 
 
+#: ``service_tier`` (OpenAI's request field) → Vertex's consumption-option header value.
+#: Priority PayGo and Flex PayGo are chosen with ``X-Vertex-AI-LLM-Shared-Request-Type:
+#: priority`` / ``flex`` (https://docs.cloud.google.com/vertex-ai/generative-ai/docs/priority-paygo,
+#: https://docs.cloud.google.com/vertex-ai/generative-ai/docs/flex-paygo); Standard PayGo is
+#: the default, without the header ("standard", and OpenAI's "default" / "auto").
+SERVICE_TIERS: dict[str, str | None] = {
+    "standard": None,
+    "default": None,
+    "auto": None,
+    "flex": "flex",
+    "priority": "priority",
+}
+SHARED_REQUEST_TYPE_HEADER = "X-Vertex-AI-LLM-Shared-Request-Type"
+_SERVICE_TIER = b'"service_tier"'
+
+
+def _with_service_tier(request: httpx.Request) -> httpx.Request:
+    """A request whose JSON ``service_tier`` became Vertex's consumption-option header.
+
+    Vertex's OpenAI-compatible route takes the tier as a header, not as OpenAI's body field;
+    the field is removed. A value Vertex does not document is refused before sending.
+
+    Raises:
+        VertexOptionError: an undocumented ``service_tier`` (``"scale"``...).
+    """
+    if request.method != "POST":
+        return request
+    try:
+        body = request.content
+    except httpx.RequestNotRead:
+        return request
+    if _SERVICE_TIER not in body:
+        return request
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return request
+    if not isinstance(payload, dict) or "service_tier" not in payload:
+        return request
+    tier = payload.pop("service_tier")
+    if tier is not None and tier not in SERVICE_TIERS:
+        raise VertexOptionError(
+            f"service_tier={tier!r} is not a Vertex AI consumption option: use one of "
+            f"{', '.join(repr(t) for t in SERVICE_TIERS)} (flex: Flex PayGo, priority: "
+            "Priority PayGo; the others: Standard PayGo)"
+        )
+    headers = [
+        (k, v)
+        for k, v in request.headers.multi_items()
+        if k.lower() not in ("content-length", SHARED_REQUEST_TYPE_HEADER.lower())
+    ]
+    value = SERVICE_TIERS.get(tier) if tier is not None else None
+    if value is not None:
+        headers.append((SHARED_REQUEST_TYPE_HEADER, value))
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=headers,
+        content=json.dumps(payload, separators=(",", ":")).encode(),
+        extensions=request.extensions,
+    )
+
+
 def _with_placeholder_signatures(request: httpx.Request) -> httpx.Request:
     """A chat request whose unsigned Gemini 3 function calls carry Google's placeholder.
 
@@ -414,7 +479,7 @@ class VertexTransport(httpx.BaseTransport):
         self._inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request = _with_placeholder_signatures(request)
+        request = _with_placeholder_signatures(_with_service_tier(request))
         response = self._inner.handle_request(request)
         if response.status_code >= 400:
             try:
@@ -440,7 +505,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
         self._inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        request = _with_placeholder_signatures(request)
+        request = _with_placeholder_signatures(_with_service_tier(request))
         response = await self._inner.handle_async_request(request)
         if response.status_code >= 400:
             try:
