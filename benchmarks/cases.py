@@ -351,7 +351,10 @@ async def _rotation(
     emu: EmulatorProcess, scenario: str, callers: int
 ) -> tuple[int, int, int, float]:
     """(token endpoint hits, TokenSource.fetch_count, right answers, seconds)."""
-    model = vertex_chat(emu)
+    # Every model of a process that authenticates as one identity shares one token source:
+    # a quota project of its own makes this rotation's identity new (no token yet).
+    credentials = emu.credentials().with_quota_project(f"rotation-{scenario}-{callers}")
+    model = vertex_chat(emu, credentials)
     source = model.connection.token_source
     if scenario != "cold":
         # A first token that is stale from the start, or expires in a second.
