@@ -295,7 +295,8 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         task arguments, Ray Data or Spark closures and multiprocessing arguments. A pickle
         holds the settings, the target resolved here and the credential you gave:
         ``credentials`` without its access token (a service-account credential still holds
-        its private key: keep such pickles as safe as the key file), a static ``api_key`` as
+        its private key, a user credential its refresh token: keep such pickles as safe as
+        the key file), a static ``api_key`` as
         it is, nothing at all for Application Default Credentials (resolved again where the
         copy runs). Never a live token, a connection pool or a lock: an unpickled copy
         connects on first use and fetches its own token. An in-memory ``rate_limiter`` holds
