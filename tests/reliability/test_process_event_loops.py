@@ -118,3 +118,32 @@ def test_a_langchain_model_across_asyncio_run_calls(vertex_emulator: VertexEmula
     assert asyncio.run(ask("second")) == "You said: second"
     assert model.invoke("sync").content == "You said: sync"
     assert len(chat_requests(emu)) == 3
+
+
+def test_a_long_lived_loop_beside_short_ones(vertex_emulator: VertexEmulator) -> None:
+    """Jupyter's shape: one loop that never stops (ipykernel's, in its own thread), used
+    while other code runs `asyncio.run` in between; each keeps its own pool."""
+    emu = vertex_emulator
+    connection = connect(emu)
+    client = connection.async_openai_client(max_retries=0)
+    kernel = asyncio.new_event_loop()
+    thread = threading.Thread(target=kernel.run_forever, daemon=True)
+    thread.start()
+
+    async def ask(text: str) -> str | None:
+        return (await client.chat.completions.create(**user(text))).choices[0].message.content
+
+    try:
+        for cell in range(3):
+            future = asyncio.run_coroutine_threadsafe(ask(f"cell {cell}"), kernel)
+            assert future.result(timeout=30) == f"You said: cell {cell}"
+            assert asyncio.run(ask(f"script {cell}")) == f"You said: script {cell}"
+        assert connection._pool().loops() == 1  # the kernel's; the short ones closed theirs
+        # A kernel shutting down closes its pool's sockets on its own loop.
+        asyncio.run_coroutine_threadsafe(kernel.shutdown_asyncgens(), kernel).result(10)
+        assert connection._pool().loops() == 0
+    finally:
+        kernel.call_soon_threadsafe(kernel.stop)
+        thread.join()
+        kernel.close()
+    assert fetched(emu) == 1
