@@ -14,13 +14,15 @@ origin with the same transport options (proxy, TLS context, limits, socket optio
 * In a forked child (``os.register_at_fork``) every pool forgets its transports without
   closing them (the sockets are the parent's) and gets a new lock; the child opens its own
   connections on first use.
-* Pools are held weakly by the registry: a pool lives while a client leases it, and
-  :meth:`SharedPool.release` of the last lease closes its sockets at once.
+* A pool lives while a client leases it, and for the 8 most recently used hosts × options
+  beyond that (idle keep-alive sockets for the next model built per request); closing the
+  last client (:meth:`SharedPool.release`) closes its sockets at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import threading
 import weakref
@@ -66,14 +68,16 @@ class SharedPool:
             self._leases += 1
         return self
 
-    def release(self) -> list[httpx.AsyncHTTPTransport]:
-        """Count one user less; the last one closes the sync sockets now.
+    def release(self, *, close: bool = True) -> list[httpx.AsyncHTTPTransport]:
+        """Count one user less; with ``close``, the last one closes the sync sockets now.
 
         Returns the async transports to close (on their loop) when this was the last lease.
+        Without ``close`` (a client collected without being closed) idle sockets stay for
+        the next client of this host, as long as the pool is kept (:func:`shared_pool`).
         """
         with self._lock:
             self._leases = max(0, self._leases - 1)
-            if self._leases:
+            if self._leases or not close:
                 return []
             sync, self._sync = self._sync, None
             loops, self._async = self._async, {}
@@ -165,7 +169,7 @@ class PooledTransport(httpx.BaseTransport):
     def __init__(self, pool: SharedPool) -> None:
         self._pool = pool.acquire()
         self._closed = False
-        self._finalizer = weakref.finalize(self, pool.release)
+        self._finalizer = weakref.finalize(self, pool.release, close=False)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         return self._pool.sync_transport().handle_request(request)
@@ -183,7 +187,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
     def __init__(self, pool: SharedPool) -> None:
         self._pool = pool.acquire()
         self._closed = False
-        self._finalizer = weakref.finalize(self, pool.release)
+        self._finalizer = weakref.finalize(self, pool.release, close=False)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         transport = await self._pool.async_transport()
@@ -214,14 +218,28 @@ _POOLS: weakref.WeakValueDictionary[Hashable, SharedPool] = weakref.WeakValueDic
 _ALL_POOLS: weakref.WeakSet[SharedPool] = weakref.WeakSet()
 _POOLS_LOCK = threading.Lock()
 _INHERITED: list[Any] = []  # a forked child's copies of the parent's transports
+#: How many pools (hosts × transport options) are kept while no client uses them.
+RECENT_POOLS = 8
+_RECENT: collections.OrderedDict[Hashable, SharedPool] = collections.OrderedDict()
 
 
 def shared_pool(key: Hashable, options: dict[str, Any]) -> SharedPool:
-    """The process's pool for ``key`` (origin + transport options), built from ``options``."""
+    """The process's pool for ``key`` (origin + transport options), built from ``options``.
+
+    The pools of the :data:`RECENT_POOLS` most recently used keys are kept even while no
+    client leases them, so models built and dropped one per request reuse the keep-alive
+    sockets (and TLS sessions) of the ones before, as langchain-openai's cached default httpx
+    clients do; older pools are dropped with their sockets. ``close()`` of the last client
+    closes a pool's sockets at once.
+    """
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
             pool = _POOLS[key] = SharedPool(options)
+        _RECENT[key] = pool
+        _RECENT.move_to_end(key)
+        while len(_RECENT) > RECENT_POOLS:
+            _RECENT.popitem(last=False)
         return pool
 
 

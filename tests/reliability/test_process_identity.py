@@ -15,6 +15,7 @@ from google.oauth2 import service_account
 
 import vertex_openai
 from vertex_openai import VertexConnection
+from vertex_openai import pool as pool_module
 from vertex_openai.auth import shared_token_source
 from vertex_openai.identity import adc_inputs, credential_identity
 from vertex_openai.testing import VertexEmulator
@@ -106,14 +107,30 @@ def test_a_dead_model_keeps_nothing_alive_but_its_token_is_reused(
     emu = vertex_emulator
     connection = connect(emu)
     connection.openai_client().chat.completions.create(**user("first"))
-    source, pool = weakref.ref(connection.token_source), weakref.ref(connection._pool())
+    source = weakref.ref(connection.token_source)
+    client = weakref.ref(connection.http_client())
+    pool = connection._pool()
     del connection
     gc.collect()
-    assert source() is None and pool() is None
+    # The model's token source and clients are gone; the host's pool is the process's (kept
+    # for the next model, like langchain-openai's cached client), leased by nobody.
+    assert source() is None and client() is None
+    assert pool._leases == 0
+    assert len(pool.sync_transport()._pool.connections) == 1  # an idle keep-alive socket
     # A model built later, on a new credentials object: the identity's last token is reused.
     again = connect(emu)
     again.openai_client().chat.completions.create(**user("second"))
     assert fetched(emu) == 1
+    assert len(pool.sync_transport()._pool.connections) == 1  # its socket was reused
+    # Once more hosts than the pool cache holds were used, an unleased pool is dropped.
+    del again
+    gc.collect()
+    dropped = weakref.ref(pool)
+    del pool
+    for n in range(pool_module.RECENT_POOLS):
+        connect(emu, socket_options=[(6, 4, 100 + n)])._pool()
+    gc.collect()
+    assert dropped() is None
 
 
 def test_models_built_per_request_from_a_key_file(
