@@ -4,6 +4,7 @@ and Ray workers (a module of its own name: ``tests/scale`` is on their ``sys.pat
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 #: What the emulator answers the prompt every worker sends.
@@ -62,15 +63,19 @@ class Holder:
 
 
 class AsyncAnswers:
-    """A Ray Data callable class: ``abatch`` over each batch, at most 8 calls at once."""
+    """A Ray Data callable class: ``abatch`` over each batch, at most 8 calls at once.
+
+    An async generator: the async form ``map_batches`` takes since Ray 2.32 (ray-project/ray
+    pull request 46129; a coroutine ``__call__`` came later).
+    """
 
     def __init__(self, model: Any) -> None:
         self.model = model
 
-    async def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+    async def __call__(self, batch: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         prompts = [str(q) for q in batch["q"]]
         messages = await self.model.abatch(prompts, config={"max_concurrency": 8})
-        return {
+        yield {
             "q": prompts,
             "answer": [m.content for m in messages],
             "pid": [os.getpid()] * len(prompts),

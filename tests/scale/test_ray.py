@@ -8,7 +8,7 @@ token with google-auth; the emulator counts the fetches, at most one per worker 
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,4 +134,4 @@ def test_the_workers_see_the_emulator_not_google(emu: VertexEmulator) -> None:
     """What the fixtures promise: the target of every model here is the emulator."""
     assert _chat(emu).connection.base_url == emu.base_url(location=LOCATION)
     assert installed("cloudpickle")
-    assert asyncio.iscoroutinefunction(AsyncAnswers.__call__)
+    assert inspect.isasyncgenfunction(AsyncAnswers.__call__)
