@@ -194,8 +194,9 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
     Pickling (``pickle``, ``cloudpickle``, ``copy.deepcopy``; Ray, Spark, multiprocessing):
     a pickle holds the settings, the target resolved here and the credential you gave:
     ``credentials`` without its access token (a service-account credential still holds its
-    private key, a user credential its refresh token), a static ``api_key`` as it is (the copy keeps using that key), nothing for
-    Application Default Credentials (resolved again where the copy runs). Never a live
+    private key, a user credential its refresh token), a static ``api_key`` as it is (the
+    copy keeps using that key), nothing for Application Default Credentials (resolved again
+    where the copy runs). Never a live
     token, a pool or a lock: an unpickled copy connects and fetches its own token on first
     use. LlamaIndex's in-memory ``rate_limiter`` holds a lock and does not pickle.
 
