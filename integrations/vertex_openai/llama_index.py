@@ -196,9 +196,9 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
     ``credentials`` without its access token (a service-account credential still holds its
     private key, a user credential its refresh token), a static ``api_key`` as it is (the
     copy keeps using that key), nothing for Application Default Credentials (resolved again
-    where the copy runs). Never a live
-    token, a pool or a lock: an unpickled copy connects and fetches its own token on first
-    use. LlamaIndex's in-memory ``rate_limiter`` holds a lock and does not pickle.
+    where the copy runs). Never a live token, a pool or a lock: an unpickled copy connects
+    and fetches its own token on first use. LlamaIndex's in-memory ``rate_limiter`` holds a
+    lock and does not pickle.
 
     Examples:
         `pip install "vertex-openai[llama-index]"`
