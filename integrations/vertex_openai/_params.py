@@ -7,6 +7,7 @@ turned into a :class:`~vertex_openai.connection.VertexConnection` in one place.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -38,6 +39,22 @@ _CONNECTION_FIELDS = frozenset(
 
 # Guards the lazy rebuild of an unpickled model's connection (rare: once per copy).
 _RECONNECT_LOCK = threading.Lock()
+
+
+def _check_rate_limiter(owner: str, limiter: Any) -> None:
+    """A clear error for a rate limiter that cannot travel (the frameworks' in-memory ones
+    hold a lock), rather than pickle's "cannot pickle '_thread.lock' object"."""
+    if limiter is None:
+        return
+    try:
+        pickle.dumps(limiter)
+    except Exception as exc:
+        raise TypeError(
+            f"{owner} cannot be pickled with its rate_limiter ({type(limiter).__name__}: "
+            f"{exc}): an in-memory rate limiter counts for one process. Pickle the model "
+            "without it and give each worker its own, e.g. "
+            "model.model_copy(update={'rate_limiter': ...}) where the worker starts"
+        ) from exc
 
 
 class VertexParams(BaseModel):
@@ -167,6 +184,7 @@ class VertexParams(BaseModel):
         values = {k: v for k, v in state["__dict__"].items() if k not in fields}
         if "credentials" in values:
             values["credentials"] = credentials_without_token(values["credentials"])
+        _check_rate_limiter(type(self).__name__, values.get("rate_limiter"))
         kept = dict(state.get("__pydantic_private__") or {})
         for name in {"_connection", *private}:
             if name in kept:

@@ -210,3 +210,26 @@ async def test_close_and_aclose_release_the_sockets_and_the_model_reconnects(
         revived = pickle.loads(pickle.dumps(model))
         revived.close()  # never connected: nothing to close, and nothing opened
         assert revived._connection is None
+
+
+def test_an_in_memory_rate_limiter_is_refused_clearly(emu: VertexEmulator) -> None:
+    """The frameworks' in-memory limiters hold a lock: a clear error, and the documented way."""
+    limiters: dict[str, Any] = {}
+    if installed("langchain_core"):
+        from langchain_core.rate_limiters import InMemoryRateLimiter
+
+        limiters["chat"] = InMemoryRateLimiter(requests_per_second=10)
+    if installed("llama_index.core"):
+        from llama_index.core.rate_limiter import TokenBucketRateLimiter
+
+        limiters["llm"] = TokenBucketRateLimiter(requests_per_minute=600)
+    models = _models(emu)
+    for name, limiter in limiters.items():
+        limited = models[name].model_copy(update={"rate_limiter": limiter})
+        for dumps in (pickle.dumps, cloudpickle.dumps):
+            with pytest.raises(TypeError, match=r"rate_limiter .*give each worker its own"):
+                dumps(limited)
+        # Without it the model travels; the worker gives the copy a limiter of its own.
+        revived = pickle.loads(pickle.dumps(models[name]))
+        local = revived.model_copy(update={"rate_limiter": limiter})
+        assert _use(local) == _expected(name, emu)
