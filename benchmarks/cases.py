@@ -17,11 +17,16 @@ the emulator's token endpoint and checked against ``TokenSource.fetch_count``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import (
@@ -36,6 +41,7 @@ from harness import (
     Stopwatch,
     interleaved,
     profile,
+    progress,
     settle,
     timed_rounds,
 )
@@ -64,6 +70,8 @@ TIMEOUT = 600.0
 # googleapis/google-auth-library-python, google/auth/_helpers.py): a token living less than
 # that is "stale" (valid, refreshed in the background) from the moment it is issued.
 STALE_LIFETIME = 200.0
+#: ``credentials=ADC``: build the model on Application Default Credentials (no credential).
+ADC = "adc"
 SHORT_LIFETIME = 1.0
 
 
@@ -71,15 +79,17 @@ SHORT_LIFETIME = 1.0
 # Models
 
 
-def vertex_chat(emu: EmulatorProcess, credentials: Any = None) -> ChatVertexOpenAI:
+def vertex_chat(
+    emu: EmulatorProcess, credentials: Any = None, model: str = MODEL
+) -> ChatVertexOpenAI:
     from vertex_openai.langchain import ChatVertexOpenAI
 
     return ChatVertexOpenAI(
-        model=MODEL,
+        model=model,
         project=PROJECT,
         location=LOCATION,
         api_endpoint=emu.url,
-        credentials=credentials if credentials is not None else emu.credentials(),
+        credentials=None if credentials == ADC else credentials or emu.credentials(),
         stream_usage=True,
         timeout=TIMEOUT,
     )
@@ -194,11 +204,12 @@ def bench_construct(emu: EmulatorProcess, s: Settings) -> list[Row]:
 # Concurrency and streaming
 
 
-def bench_concurrent(emu: EmulatorProcess, s: Settings) -> list[Row]:
-    a_model, b_model = vertex_chat(emu), openai_chat(emu)
+def _concurrent(
+    emu: EmulatorProcess, s: Settings, a_model: Any, b_model: Any, name: str
+) -> list[Row]:
     n = s.concurrency
 
-    async def batch(model: ChatVertexOpenAI | ChatOpenAI) -> tuple[float, float]:
+    async def batch(model: Any) -> tuple[float, float]:
         with Stopwatch() as watch:
             results = await asyncio.gather(*(model.ainvoke(PROMPT) for _ in range(n)))
         for message in results:
@@ -222,13 +233,17 @@ def bench_concurrent(emu: EmulatorProcess, s: Settings) -> list[Row]:
         return paired
 
     paired = asyncio.run(run())
-    return [
-        paired.row(
-            f"LangChain {n} concurrent ainvoke, wall time",
-            1.05,
-            note=paired.cpu_note(per=f"batch of {n}"),
-        )
-    ]
+    return [paired.row(name, 1.05, note=paired.cpu_note(per=f"batch of {n}"))]
+
+
+def bench_concurrent(emu: EmulatorProcess, s: Settings) -> list[Row]:
+    return _concurrent(
+        emu,
+        s,
+        vertex_chat(emu),
+        openai_chat(emu),
+        f"LangChain {s.concurrency} concurrent ainvoke, wall time",
+    )
 
 
 def bench_stream(emu: EmulatorProcess, s: Settings) -> list[Row]:
@@ -336,7 +351,10 @@ async def _rotation(
     emu: EmulatorProcess, scenario: str, callers: int
 ) -> tuple[int, int, int, float]:
     """(token endpoint hits, TokenSource.fetch_count, right answers, seconds)."""
-    model = vertex_chat(emu)
+    # Every model of a process that authenticates as one identity shares one token source:
+    # a quota project of its own makes this rotation's identity new (no token yet).
+    credentials = emu.credentials().with_quota_project(f"rotation-{scenario}-{callers}")
+    model = vertex_chat(emu, credentials)
     source = model.connection.token_source
     if scenario != "cold":
         # A first token that is stale from the start, or expires in a second.
@@ -388,6 +406,189 @@ def bench_tokens(emu: EmulatorProcess, s: Settings) -> list[Row]:
     return rows
 
 
+# ------------------------------------------------------------------------------------------
+# A model built per request (a web app's handler), and the peer: LiteLLM through ChatLiteLLM
+
+# A fresh interpreter builds a model per request, credentials loaded each time, and calls
+# it: how many token requests does the emulator see in total? (A fresh process, because this
+# one's token source for the emulator's service account already holds a token.)
+_PER_REQUEST_COUNT = """
+import json, sys
+from google.oauth2 import service_account
+sys.path.insert(0, sys.argv[1])
+from harness import EmulatorProcess
+import cases, peers
+info = json.loads(sys.argv[2]); requests = int(sys.argv[4])
+emu = EmulatorProcess.__new__(EmulatorProcess)
+emu.url, emu.base_url, emu.service_account_info = sys.argv[3], "", info
+for _ in range(requests):
+    if sys.argv[5] == "vertex-openai":
+        creds = service_account.Credentials.from_service_account_info(
+            info, scopes=["https://www.googleapis.com/auth/cloud-platform"])
+        answer = cases.vertex_chat(emu, creds).invoke(cases.PROMPT).content
+    else:
+        model = peers.litellm_chat(emu, cases.TIMEOUT, json.dumps(info))
+        answer = model.invoke(cases.PROMPT).content
+    assert answer == cases.ANSWER, answer
+"""
+
+
+def _fetches_per_request(emu: EmulatorProcess, side: str, requests: int) -> int:
+    """Token requests the emulator answered while a fresh process made ``requests`` requests,
+    each with a model (and its credentials) built for it."""
+    emu.clear()
+    here = str(Path(__file__).resolve().parent)
+    info = json.dumps(emu.service_account_info)
+    subprocess.run(
+        [sys.executable, "-c", _PER_REQUEST_COUNT, here, info, emu.url, str(requests), side],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return emu.token_requests()
+
+
+@contextlib.contextmanager
+def _adc(emu: EmulatorProcess) -> Iterator[None]:
+    """Application Default Credentials: the emulator's service-account key file."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "key.json"
+        path.write_text(json.dumps(emu.service_account_info))
+        before = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+        os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = str(path)
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
+            else:
+                os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = before
+
+
+def bench_per_request(emu: EmulatorProcess, s: Settings) -> list[Row]:
+    """A model built per request (a web handler), then one invoke; B: ChatOpenAI the same way."""
+    from google.oauth2 import service_account
+
+    from vertex_openai import CLOUD_PLATFORM_SCOPE
+
+    info = emu.service_account_info
+    per_round = max(1, s.calls // 2)
+
+    def b() -> Any:
+        return openai_chat(emu).invoke(PROMPT)
+
+    def on_adc() -> Any:
+        return vertex_chat(emu, credentials=ADC).invoke(PROMPT)
+
+    def loading() -> Any:
+        creds = service_account.Credentials.from_service_account_info(
+            info, scopes=[CLOUD_PLATFORM_SCOPE]
+        )
+        return vertex_chat(emu, creds).invoke(PROMPT)
+
+    with _adc(emu):
+        for label, call in (("ADC", on_adc), ("loading", loading), ("ChatOpenAI", b)):
+            _check(f"per request, {label}", call().content)
+        adc = interleaved(emu, s.rounds, s.warmup, per_round, on_adc, b)
+    load = interleaved(emu, max(2, s.rounds // 2), s.warmup, per_round, loading, b)
+    requests = max(5, s.calls)
+    fetches = _fetches_per_request(emu, "vertex-openai", requests)
+    return [
+        adc.row(
+            "LangChain model built per request + invoke (ADC)",
+            1.2,
+            note="A: ChatVertexOpenAI built per request on Application Default Credentials "
+            "(a key file); B: ChatOpenAI built per request with a static api_key; "
+            + adc.cpu_note(per="request"),
+        ),
+        load.row(
+            "LangChain model built per request + invoke, credentials loaded per request",
+            None,
+            note="A also loads the service-account credentials per request "
+            "(google-auth's from_service_account_info parses the RSA key each time); "
+            + load.cpu_note(per="request"),
+        ),
+        Row(
+            f"token fetches: {requests} requests, a model and credentials built per request",
+            "fetches",
+            float(fetches),
+            kind="exact",
+            target=1.0,
+            note="counted in a fresh process",
+            samples=1,
+        ),
+    ]
+
+
+def bench_peer(emu: EmulatorProcess, s: Settings) -> list[Row]:
+    """The same figures against ChatLiteLLM (LiteLLM's vertex_ai provider), on a partner model."""
+    import peers
+
+    if not peers.available():
+        progress("peer: langchain-litellm is not installed (uv sync --group bench): skipped")
+        return []
+    model = peers.PARTNER_MODEL
+    a_model = vertex_chat(emu, model=model)
+    b_model = peers.litellm_chat(emu, TIMEOUT)
+    rows = _sequential(
+        emu,
+        s,
+        "peer: invoke, sequential, per call (B: ChatLiteLLM vertex_ai)",
+        ("ChatVertexOpenAI.invoke", lambda: a_model.invoke(PROMPT)),
+        ("ChatLiteLLM.invoke", lambda: b_model.invoke(PROMPT)),
+        lambda message: message.content,
+    )
+    rows[0].kind, rows[0].target = "info", None
+
+    credentials_json = json.dumps(emu.service_account_info)
+
+    def a() -> Any:
+        return vertex_chat(emu, credentials=ADC, model=model).invoke(PROMPT)
+
+    def b() -> Any:
+        return peers.litellm_chat(emu, TIMEOUT, credentials_json=ADC).invoke(PROMPT)
+
+    with _adc(emu):
+        for label, call in (("A", a), ("B", b)):
+            _check(f"peer per request {label}", call().content)
+        per_request = interleaved(emu, s.rounds, s.warmup, max(1, s.calls // 2), a, b)
+    rows.append(
+        per_request.row(
+            "peer: model built per request + invoke, ADC (B: ChatLiteLLM)",
+            None,
+            note="both on Application Default Credentials (a key file); "
+            + per_request.cpu_note(per="request"),
+        )
+    )
+    credentials = emu.credentials()
+    build = interleaved(
+        emu,
+        max(2, s.rounds // 2),
+        s.warmup,
+        s.constructions,
+        lambda: vertex_chat(emu, credentials, model=model),
+        lambda: peers.litellm_chat(emu, TIMEOUT, credentials_json),
+    )
+    rows.append(build.row("peer: model construction (B: ChatLiteLLM())", None))
+    rows += _concurrent(
+        emu, s, a_model, b_model, f"peer: {s.concurrency} concurrent ainvoke (B: ChatLiteLLM)"
+    )
+    requests = max(5, s.calls)
+    fetches = _fetches_per_request(emu, "litellm", requests)
+    rows.append(
+        Row(
+            f"peer: token fetches, {requests} requests, ChatLiteLLM built per request",
+            "fetches",
+            float(fetches),
+            note="LiteLLM caches credentials and tokens by the credential it is given",
+            samples=1,
+        )
+    )
+    for row in rows:
+        row.kind, row.target = "info", None
+    return rows
+
+
 BENCHMARKS: dict[str, Callable[[EmulatorProcess, Settings], list[Row]]] = {
     "invoke": bench_invoke,
     "concurrent": bench_concurrent,
@@ -396,4 +597,6 @@ BENCHMARKS: dict[str, Callable[[EmulatorProcess, Settings], list[Row]]] = {
     "imports": bench_imports,
     "construct": bench_construct,
     "tokens": bench_tokens,
+    "per-request": bench_per_request,
+    "peer": bench_peer,
 }

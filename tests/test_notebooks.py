@@ -43,6 +43,7 @@ def test_notebooks_exist() -> None:
         "02_llama_index_quickstart.ipynb",
         "03_model_garden_and_maas.ipynb",
         "04_gemini3_agent.ipynb",
+        "05_scale_out_with_ray.ipynb",
         "06_pdf_from_cloud_storage.ipynb",
     } <= names
 
@@ -74,6 +75,9 @@ def test_notebook_runs_on_the_emulator(
     monkeypatch.setenv("VERTEX_OPENAI_EMULATOR", "1")
     monkeypatch.setenv("NO_GCE_CHECK", "true")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's frozen-modules note
+    # Ray (05): workers run this interpreter rather than `uv run` with the directory packaged.
+    monkeypatch.setenv("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+    monkeypatch.setenv("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
     for name in ("GOOGLE_CLOUD_QUOTA_PROJECT", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
 

@@ -7,15 +7,19 @@ turned into a :class:`~vertex_openai.connection.VertexConnection` in one place.
 
 from __future__ import annotations
 
+import pickle
+import threading
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 from typing_extensions import Self
 
+from .auth import credentials_without_token
 from .connection import VertexConnection
 from .gemini import google_options, merge_extra_body
 from .schemas import gemini_response_format, gemini_tools, is_gemini_model
+from .target import VertexTarget
 
 __all__ = ["VertexParams"]
 
@@ -33,6 +37,25 @@ _CONNECTION_FIELDS = frozenset(
         "openai_api_key",
     }
 )
+
+# Guards the lazy rebuild of an unpickled model's connection (rare: once per copy).
+_RECONNECT_LOCK = threading.Lock()
+
+
+def _check_rate_limiter(owner: str, limiter: Any) -> None:
+    """A clear error for a rate limiter that cannot travel (the frameworks' in-memory ones
+    hold a lock), rather than pickle's "cannot pickle '_thread.lock' object"."""
+    if limiter is None:
+        return
+    try:
+        pickle.dumps(limiter)
+    except Exception as exc:
+        raise TypeError(
+            f"{owner} cannot be pickled with its rate_limiter ({type(limiter).__name__}: "
+            f"{exc}): an in-memory rate limiter counts for one process. Pickle the model "
+            "without it and give each worker its own, e.g. "
+            "model.model_copy(update={'rate_limiter': ...}) where the worker starts"
+        ) from exc
 
 
 class VertexParams(BaseModel):
@@ -92,8 +115,14 @@ class VertexParams(BaseModel):
         "docs/wire.md, 'Files in prompts').",
     )
 
-    # The one connection of a model and of all its copies (set when the model is validated).
+    # The one connection of a model and of all its copies (set when the model is validated;
+    # None in an unpickled copy until first used).
     _connection: VertexConnection | None = PrivateAttr(default=None)
+    # What an unpickled copy rebuilds its connection from: the target resolved at
+    # construction (so the copy sends where the original did, whatever the worker's
+    # environment) and the static token the user gave (None: credentials or ADC).
+    _target: VertexTarget | None = PrivateAttr(default=None)
+    _api_key: Any = PrivateAttr(default=None)
 
     @property
     def connection(self) -> VertexConnection:
@@ -101,11 +130,77 @@ class VertexParams(BaseModel):
 
         Copies (``model_copy``, LangChain's ``bind_tools`` / ``with_structured_output``,
         LlamaIndex's ``as_structured_llm``) share it: to change project, location, endpoint or
-        credentials, construct a new model.
+        credentials, construct a new model. An unpickled copy builds its own on first use.
         """
-        if self._connection is None:  # pragma: no cover - set at construction
-            raise RuntimeError(f"{type(self).__name__} was not validated")
-        return self._connection
+        connection = self._connection
+        if connection is None:
+            connection = self._reconnect()
+        return connection
+
+    def _reconnect(self) -> VertexConnection:
+        """Rebuild the connection of an unpickled copy (same target, same credential)."""
+        with _RECONNECT_LOCK:
+            if self._connection is None:
+                if self._target is None:  # pragma: no cover - set at construction
+                    raise RuntimeError(f"{type(self).__name__} was not validated")
+                self._connection = self._create_connection(self._api_key, self._target)
+                self._connected()
+            return self._connection
+
+    def _connected(self) -> None:
+        """Hook: the connection was rebuilt (an adapter rebuilds its framework clients)."""
+
+    def _drop_clients(self) -> None:
+        """Hook: the connection was closed (an adapter drops the clients built on it)."""
+
+    def close(self) -> None:
+        """Close this model's HTTP connections now (sockets close once no other connection of
+        the process uses the same pool). The model stays usable: its next call opens new
+        ones. Copies made with ``model_copy`` before closing keep the closed clients: build
+        copies again, or close the model only when done with all of them."""
+        connection = self._connection
+        if connection is not None:
+            connection.close()
+            self._drop_clients()
+
+    async def aclose(self) -> None:
+        """:meth:`close`, closing the running event loop's async sockets gracefully."""
+        connection = self._connection
+        if connection is not None:
+            await connection.aclose()
+            self._drop_clients()
+
+    def _runtime_state(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Hook: the (fields, private attributes) holding clients, pools or locks.
+
+        They are left out of pickles (as None, or absent for fields an adapter rebuilds
+        lazily) and rebuilt from the connection.
+        """
+        return frozenset(), frozenset()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """The settings and the credential the user gave: no token, pool, lock or client.
+
+        A google-auth credential is kept without its access token (a service account's
+        still holds its private key); a static ``api_key`` is kept as it is (it is the
+        credential); Application Default Credentials are resolved again where the copy
+        is used. The target is the one resolved here.
+        """
+        fields, private = self._runtime_state()
+        state = BaseModel.__getstate__(self)
+        values = {k: v for k, v in state["__dict__"].items() if k not in fields}
+        if "credentials" in values:
+            values["credentials"] = credentials_without_token(values["credentials"])
+        _check_rate_limiter(type(self).__name__, values.get("rate_limiter"))
+        kept = dict(state.get("__pydantic_private__") or {})
+        for name in {"_connection", *private}:
+            if name in kept:
+                kept[name] = None
+        return {**state, "__dict__": values, "__pydantic_private__": kept}
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        """Restore the settings; the connection is rebuilt on first use (see ``connection``)."""
+        BaseModel.__setstate__(self, state)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy sharing this model's connection (one token source for all copies).
@@ -126,6 +221,7 @@ class VertexParams(BaseModel):
                 f"model_copy cannot change {', '.join(changed)}: copies share one connection "
                 "(target and token source); construct a new model instead"
             )
+        self.connection  # noqa: B018 - an unpickled model connects first, so copies share it
         return super().model_copy(update=update, deep=deep)
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
@@ -135,6 +231,7 @@ class VertexParams(BaseModel):
         private attributes and excluded fields (the frameworks' clients) are kept as they are.
         """
         memo = {} if memo is None else memo
+        self.connection  # noqa: B018 - an unpickled model connects first, so copies share it
         shared = [*(self.__pydantic_private__ or {}).values()]
         shared += [
             getattr(self, name, None)
@@ -157,19 +254,37 @@ class VertexParams(BaseModel):
         Raises:
             ValueError: bad target parameters, or a different base URL.
         """
-        connection = VertexConnection.create(
-            project=self.project,
-            location=self.location,
-            endpoint_id=self.endpoint_id,
-            api_version=self.api_version,
+        connection = self._create_connection(api_key, None)
+        connection.check_base_url(base_url_name, base_url)
+        self._connection = connection
+        self._target = connection.target
+        self._api_key = api_key
+        return connection.base_url
+
+    def _create_connection(self, api_key: Any, target: VertexTarget | None) -> VertexConnection:
+        """A connection from the fields (``target``: the one resolved before pickling)."""
+        where: dict[str, Any] = {
+            "project": self.project,
+            "location": self.location,
+            "endpoint_id": self.endpoint_id,
+            "api_version": self.api_version,
+        }
+        if target is not None:
+            where = {
+                "project": target.project,
+                "location": target.location,
+                "endpoint_id": target.endpoint_id,
+                "api_version": target.api_version,
+            }
+        return VertexConnection.create(
+            **where,
             api_endpoint=self.api_endpoint,
             credentials=self.credentials,
             quota_project=self.quota_project,
             api_key=api_key,
+            # langchain-openai's http_socket_options (None: its keep-alive defaults).
+            socket_options=getattr(self, "http_socket_options", None),
         )
-        connection.check_base_url(base_url_name, base_url)
-        self._connection = connection
-        return connection.base_url
 
     def _google_options(self) -> dict[str, Any]:
         """The Gemini options for ``extra_body.google`` (empty when none is set)."""

@@ -22,7 +22,9 @@ send, and on a 401 from Vertex refresh once and resend once (the openai SDK neve
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
+import copy
 import datetime
 import functools
 import logging
@@ -42,8 +44,19 @@ from google.auth import _helpers as _google_auth_helpers
 
 from .adc import adc_file, gcloud_adc_path
 from .errors import CredentialsError
+from .identity import Identity, adc_inputs, credential_identity
+from .target import check_universe_domain
 
-__all__ = ["CLOUD_PLATFORM_SCOPE", "TokenSource", "VertexAuth", "adc_file", "gcloud_adc_path"]
+__all__ = [
+    "CLOUD_PLATFORM_SCOPE",
+    "REJECTION_INTERVAL",
+    "TokenSource",
+    "VertexAuth",
+    "adc_file",
+    "credentials_without_token",
+    "gcloud_adc_path",
+    "shared_token_source",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,6 +66,11 @@ CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _REFRESH_THRESHOLD: datetime.timedelta = getattr(
     _google_auth_helpers, "REFRESH_THRESHOLD", datetime.timedelta(minutes=3, seconds=45)
 )
+
+#: Seconds during which a token obtained because Vertex rejected the previous one (401) is not
+#: refreshed again on another 401: a persistent 401 (a revoked or unauthorized principal)
+#: costs one token request per interval, not one per request.
+REJECTION_INTERVAL = 30.0
 
 REMEDY = (
     "Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
@@ -107,7 +125,7 @@ _CREDENTIAL_LOCKS_GUARD = threading.Lock()
 
 
 def _credential_lock(credentials: Any) -> threading.Lock:
-    with _CREDENTIAL_LOCKS_GUARD:
+    with _CREDENTIAL_LOCKS_GUARD:  # a module global: replaced in a forked child
         try:
             lock = _CREDENTIAL_LOCKS.get(credentials)
             if lock is None:
@@ -150,15 +168,10 @@ class TokenSource:
             raise ValueError("pass either credentials or api_key (a static token), not both")
         if api_key is not None and not api_key.strip():
             raise ValueError("api_key must not be empty")
+        # What the caller gave (None: ADC), for pickles: never the resolved ADC credential.
+        self._given_credentials = credentials
         if credentials is not None:
-            if not isinstance(credentials, google.auth.credentials.Credentials):
-                raise TypeError(
-                    "credentials must be a google.auth.credentials.Credentials, got "
-                    f"{type(credentials).__name__}"
-                )
-            credentials = google.auth.credentials.with_scopes_if_required(
-                credentials, [CLOUD_PLATFORM_SCOPE]
-            )
+            credentials = _scoped(credentials)
         self._credentials = credentials
         self._static = api_key
         self._quota_project = quota_project
@@ -177,17 +190,42 @@ class TokenSource:
         self._inflight: concurrent.futures.Future[str] | None = None
         self._retry_at = 0.0  # monotonic time before which a stale token is not refreshed again
         self._rejected: str | None = None  # the last token Vertex answered 401 to
+        self._forced_until = 0.0  # monotonic: no refresh forced by a 401 before then
         self._request: Any = None
+        # The registry key of a shared source (see shared_token_source); None otherwise.
+        self._key: Any = None
         #: Successful token fetches made by this source (for diagnostics and benchmarks).
         self.fetch_count = 0
         if credentials is not None and credentials.token and credentials.valid:
             self._set_token_locked(credentials.token, credentials.expiry)
+        _ALL_SOURCES.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: new locks, no refresh in flight (the parent's refresh thread
+        does not exist here), no inherited token-endpoint session. A still valid token is
+        kept; the child fetches its own when it needs one."""
+        self._lock = threading.Lock()
+        self._adc_lock = threading.Lock()
+        self._inflight = None
+        self._retry_at = 0.0
+        self._request = None
 
     def __repr__(self) -> str:
         if self._static is not None:
             return "TokenSource(static token)"
         kind = type(self._credentials).__name__ if self._credentials else "ADC (unresolved)"
         return f"TokenSource(credentials={kind})"
+
+    def pickle_state(self) -> dict[str, Any]:
+        """What a pickle of a client on this source holds: the credential the caller gave
+        (without its live token; None for Application Default Credentials, resolved again
+        where it is unpickled), the static token if that is what was given, and the quota
+        project. Never an access token obtained here, a lock or a session."""
+        return {
+            "credentials": credentials_without_token(self._given_credentials),
+            "api_key": self._static,
+            "quota_project": self._quota_project,
+        }
 
     # -- credential -------------------------------------------------------------------------
 
@@ -214,6 +252,7 @@ class TokenSource:
                             f"No Google credentials found (Application Default Credentials: "
                             f"{exc}). {REMEDY}"
                         ) from exc
+                    check_universe_domain(_universe_of(creds), "Application Default Credentials")
                     self._adc_project = project
                     self._credentials = creds
         return self._credentials
@@ -274,11 +313,37 @@ class TokenSource:
         """
         if self._static is not None:
             return False
+        now = time.monotonic()
         with self._lock:
+            if self._token != token:
+                return True  # already replaced (or being replaced): resend with the new one
+            if now < self._forced_until:
+                # This token replaced a rejected one moments ago and is rejected too: the
+                # principal itself is refused; refreshing again cannot help before the
+                # interval is over.
+                return False
+            self._forced_until = now + REJECTION_INTERVAL
             self._rejected = token
-            if self._token == token:
-                self._set_token_locked(None, None)
+            self._set_token_locked(None, None)
+            _forget_token(self._key)
         return True
+
+    def sign(self, headers: Any, token: str) -> None:
+        """Put ``token`` and the quota project on ``headers`` (a mutable mapping).
+
+        Through google-auth's own ``Credentials.apply()``, so whatever headers the credential
+        adds (the quota project it carries, the regional access boundary of google-auth
+        >= 2.41's service accounts...) come along; then this source's quota project, which
+        wins over the credential's.
+        """
+        creds = self._credentials
+        if creds is not None and self._static is None:
+            creds.apply(headers, token=token)
+        else:
+            headers["authorization"] = f"Bearer {token}"
+        quota_project = self.quota_project()
+        if quota_project:
+            headers["x-goog-user-project"] = quota_project
 
     def _set_token_locked(self, token: str | None, expiry: datetime.datetime | None) -> None:
         self._token, self._expiry = token, expiry
@@ -350,6 +415,7 @@ class TokenSource:
             self._inflight = None
             self._retry_at = 0.0
             self.fetch_count += 1
+        _remember_token(self._key, token, expiry)
         future.set_result(token)
 
     def _fetch(self) -> tuple[str, datetime.datetime | None]:
@@ -358,6 +424,9 @@ class TokenSource:
         if self._request is None:
             self._request = _request_class()(self._token_timeout)
         kind = type(creds).__name__
+        if type(creds).__module__ == "google.auth.compute_engine.credentials":
+            # Known only from the metadata server (a request), hence checked here.
+            check_universe_domain(creds.universe_domain, kind)
         with self._lock:
             known = {self._token, self._rejected}
         with _credential_lock(creds):
@@ -410,8 +479,23 @@ def _timeout_of(request: httpx.Request) -> float | None:
     return None
 
 
+def _replayable(request: httpx.Request) -> bool:
+    """True when the request's body is in memory and can be sent again (not a generator)."""
+    try:
+        request.content  # noqa: B018 - raises for a streamed body not read
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
 class VertexAuth(httpx.Auth):
-    """``httpx.Auth`` flow: sign with a fresh token; on 401 refresh once and resend once."""
+    """``httpx.Auth`` flow: sign with a fresh token; on 401 refresh once and resend once.
+
+    The resend happens only when the body can be replayed (bytes, JSON, a form; not a
+    generator): a streamed upload gets the 401 as it is. A 401 to a token that itself replaced
+    a rejected one moments ago is returned without another refresh (see
+    :data:`REJECTION_INTERVAL`).
+    """
 
     def __init__(self, source: TokenSource) -> None:
         self.source = source
@@ -419,21 +503,15 @@ class VertexAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"VertexAuth({self.source!r})"
 
-    def _sign(self, request: httpx.Request, token: str) -> None:
-        request.headers["Authorization"] = f"Bearer {token}"
-        quota_project = self.source.quota_project()
-        if quota_project:
-            request.headers["x-goog-user-project"] = quota_project
-
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         timeout = _timeout_of(request)
         token = self.source.token(timeout)
-        self._sign(request, token)
+        self.source.sign(request.headers, token)
         response = yield request
-        if response.status_code == 401 and self.source.invalidate(token):
-            self._sign(request, self.source.token(timeout))
+        if response.status_code == 401 and _replayable(request) and self.source.invalidate(token):
+            self.source.sign(request.headers, self.source.token(timeout))
             yield request
 
     async def async_auth_flow(
@@ -441,8 +519,138 @@ class VertexAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         timeout = _timeout_of(request)
         token = await self.source.atoken(timeout)
-        self._sign(request, token)
+        self.source.sign(request.headers, token)
         response = yield request
-        if response.status_code == 401 and self.source.invalidate(token):
-            self._sign(request, await self.source.atoken(timeout))
+        if response.status_code == 401 and _replayable(request) and self.source.invalidate(token):
+            self.source.sign(request.headers, await self.source.atoken(timeout))
             yield request
+
+
+# --------------------------------------------------------------------------------------------
+# One token source per identity per process
+
+
+def credentials_without_token(credentials: Any) -> Any:
+    """A shallow copy of a google-auth credential without its access token (for pickles).
+
+    The credential's own settings stay (a service account's private key, a user's refresh
+    token: what it needs to fetch a token again); the live token and its expiry go, also from
+    the credentials it wraps (impersonation's source credential).
+    """
+    if not isinstance(credentials, google.auth.credentials.Credentials):
+        return credentials
+    clone = copy.copy(credentials)
+    clone.token = None
+    clone.expiry = None
+    for name, value in vars(clone).items():
+        if isinstance(value, google.auth.credentials.Credentials):
+            setattr(clone, name, credentials_without_token(value))
+    return clone
+
+
+def _scoped(credentials: Any) -> google.auth.credentials.Credentials:
+    """``credentials`` checked (type, universe) and with the cloud-platform scope if needed."""
+    if not isinstance(credentials, google.auth.credentials.Credentials):
+        raise TypeError(
+            "credentials must be a google.auth.credentials.Credentials, got "
+            f"{type(credentials).__name__}"
+        )
+    check_universe_domain(_universe_of(credentials), type(credentials).__name__)
+    scoped: google.auth.credentials.Credentials = google.auth.credentials.with_scopes_if_required(
+        credentials, [CLOUD_PLATFORM_SCOPE]
+    )
+    return scoped
+
+
+def _universe_of(credentials: Any) -> str | None:
+    """The credential's universe domain when known without a request (None: not known yet;
+    a Compute Engine credential learns it from the metadata server)."""
+    if type(credentials).__module__ == "google.auth.compute_engine.credentials":
+        return None
+    value = getattr(credentials, "universe_domain", None)
+    return value if isinstance(value, str) and value else None
+
+
+_SOURCES: weakref.WeakValueDictionary[Any, TokenSource] = weakref.WeakValueDictionary()
+_ALL_SOURCES: weakref.WeakSet[TokenSource] = weakref.WeakSet()
+# The last tokens of recently used identities (token and expiry only: no credential, no
+# pool): a model built per request, on the same identity, reuses the token after the models
+# before it are gone. Bounded; a rejected token is dropped.
+_RECENT_TOKENS: collections.OrderedDict[Any, tuple[str, datetime.datetime | None]] = (
+    collections.OrderedDict()
+)
+_RECENT_TOKENS_MAX = 64
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _remember_token(key: Any, token: str, expiry: datetime.datetime | None) -> None:
+    if key is None:
+        return
+    with _REGISTRY_LOCK:
+        _RECENT_TOKENS[key] = (token, expiry)
+        _RECENT_TOKENS.move_to_end(key)
+        while len(_RECENT_TOKENS) > _RECENT_TOKENS_MAX:
+            _RECENT_TOKENS.popitem(last=False)
+
+
+def _forget_token(key: Any) -> None:
+    if key is not None:
+        with _REGISTRY_LOCK:
+            _RECENT_TOKENS.pop(key, None)
+
+
+def shared_token_source(
+    credentials: google.auth.credentials.Credentials | None = None,
+    *,
+    api_key: str | None = None,
+    quota_project: str | None = None,
+) -> TokenSource:
+    """The one :class:`TokenSource` of this process for an identity.
+
+    Every caller authenticating as the same identity (credential type and principal, scopes,
+    quota project: :func:`~vertex_openai.identity.credential_identity`) gets the same source,
+    so one token fetch serves them all, whichever credential object each was given. With no
+    credentials, Application Default Credentials: one source while ADC's inputs stay the same
+    (:func:`~vertex_openai.identity.adc_inputs`; ADC is then resolved once), a new one, resolved
+    again, for callers that come after GOOGLE_APPLICATION_CREDENTIALS, the gcloud ADC file or
+    CLOUDSDK_CONFIG changed. A credential of unknown type is shared per object. A static
+    ``api_key`` gets a source of its own (nothing to fetch).
+
+    The registry holds sources weakly: a source lives as long as a connection uses it. The
+    last token of each of the 64 most recent identities is kept (not the credential), so
+    models built and dropped one per request still make one token request in all.
+    """
+    if api_key is not None:
+        return TokenSource(credentials, api_key=api_key, quota_project=quota_project)
+    key: Any
+    if credentials is None:
+        key = (adc_inputs(), quota_project)
+    else:
+        identity: Identity | None = credential_identity(_scoped(credentials))
+        key = (identity if identity is not None else ("object", id(credentials)), quota_project)
+    with _REGISTRY_LOCK:
+        source = _SOURCES.get(key)
+        if source is not None:
+            return source
+        recent = _RECENT_TOKENS.get(key)
+    source = TokenSource(credentials, quota_project=quota_project)
+    source._key = key
+    if recent is not None and source._token is None and _fresh(recent[1]):
+        with source._lock:
+            source._set_token_locked(*recent)
+    with _REGISTRY_LOCK:
+        # Another thread may have registered one meanwhile: that one wins.
+        return _SOURCES.setdefault(key, source)
+
+
+def _after_fork_in_child() -> None:
+    global _REGISTRY_LOCK, _CREDENTIAL_LOCKS_GUARD, _CREDENTIAL_LOCKS
+    _REGISTRY_LOCK = threading.Lock()
+    _CREDENTIAL_LOCKS_GUARD = threading.Lock()
+    _CREDENTIAL_LOCKS = weakref.WeakKeyDictionary()
+    for source in list(_ALL_SOURCES):
+        source._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)

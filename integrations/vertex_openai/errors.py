@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import openai
 
-__all__ = ["CredentialsError", "VertexStreamError"]
+__all__ = ["CredentialsError", "UniverseDomainError", "VertexOptionError", "VertexStreamError"]
 
 
 class CredentialsError(openai.OpenAIError):
@@ -28,6 +28,21 @@ class CredentialsError(openai.OpenAIError):
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class UniverseDomainError(CredentialsError, ValueError):
+    """The credential belongs to another universe than ``googleapis.com`` (not supported).
+
+    Also a ``ValueError``: raised while a model or client is built, before anything is sent.
+    """
+
+
+class VertexOptionError(openai.OpenAIError, ValueError):
+    """A request option Vertex AI does not document (e.g. an unknown ``service_tier``).
+
+    Raised before the request is sent (and, as an ``OpenAIError`` from the HTTP client, not
+    retried by the openai SDK).
+    """
 
 
 class VertexStreamError(openai.OpenAIError):

@@ -56,6 +56,9 @@ _CONTEXT_WINDOWS: tuple[tuple[re.Pattern[str], int], ...] = (
 # Given by the connection; a value here would bypass the signed, Vertex-aware clients.
 _CLIENT_ARGS = ("http_client", "async_http_client", "openai_client", "async_openai_client")
 
+# The private attributes holding LlamaIndex's client cache (locks and pools: never pickled).
+_CLIENT_CACHE = frozenset({"_client", "_aclient", "_http_client", "_async_http_client"})
+
 # Private keyword that carries the restored message dicts from _chat & co. to
 # _get_model_kwargs (every LlamaIndex chat path hands its kwargs to _get_model_kwargs).
 _MESSAGES_KWARG = "_vertex_messages"
@@ -174,6 +177,14 @@ class _VertexLlamaIndex:
         self.api_version = api_version
         self.api_base = self._attach_connection(_static_token(api_key), "api_base", api_base)
 
+    def _runtime_state(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Pickles leave out LlamaIndex's client cache (see ``VertexParams.__getstate__``)."""
+        return frozenset(), _CLIENT_CACHE
+
+    def _drop_clients(self: Any) -> None:
+        """After ``close()``: the next call builds new clients on the connection."""
+        self._client = self._aclient = None
+
     def _client_options(self) -> dict[str, Any]:
         return {
             "max_retries": self.max_retries,
@@ -261,6 +272,15 @@ class VertexOpenAILike(_VertexLlamaIndex, VertexParams, OpenAILike):  # type: ig
     ``api_base`` shows the resolved base URL. ``http_client`` / ``openai_client`` arguments
     and ``reuse_client=False`` are refused: the clients come from the Vertex connection,
     which every copy of the model shares.
+
+    Pickling (``pickle``, ``cloudpickle``, ``copy.deepcopy``; Ray, Spark, multiprocessing):
+    a pickle holds the settings, the target resolved here and the credential you gave:
+    ``credentials`` without its access token (a service-account credential still holds its
+    private key, a user credential its refresh token), a static ``api_key`` as it is (the
+    copy keeps using that key), nothing for Application Default Credentials (resolved again
+    where the copy runs). Never a live token, a pool or a lock: an unpickled copy connects
+    and fetches its own token on first use. LlamaIndex's in-memory ``rate_limiter`` holds a
+    lock and does not pickle.
 
     Examples:
         `pip install "vertex-openai[llama-index]"`
@@ -541,6 +561,9 @@ class VertexOpenAILikeEmbedding(_VertexLlamaIndex, VertexParams, OpenAILikeEmbed
 
     Same target and auth as :class:`VertexOpenAILike`; asks for ``encoding_format="float"``
     (the openai SDK would ask for base64).
+
+    Pickles as :class:`VertexOpenAILike` does: settings and the credential without its token
+    (a service account's private key included), a static ``api_key``, or nothing for ADC.
 
     Args:
         model_name (str):

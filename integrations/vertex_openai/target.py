@@ -13,12 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .errors import UniverseDomainError
+
 __all__ = [
     "API_VERSIONS",
+    "DEFAULT_UNIVERSE_DOMAIN",
     "OPENAPI_ENDPOINT",
     "VertexTarget",
+    "check_universe_domain",
     "resolve_target",
 ]
+
+#: The universe whose hosts this package knows (``*aiplatform.googleapis.com``): google-auth's
+#: default universe (``google.auth.credentials.DEFAULT_UNIVERSE_DOMAIN``).
+DEFAULT_UNIVERSE_DOMAIN = "googleapis.com"
 
 #: The endpoint that serves Gemini and partner (MaaS) models.
 OPENAPI_ENDPOINT = "openapi"
@@ -41,6 +49,26 @@ _MULTI_REGION_HOSTS = {
 _SEGMENT = re.compile(r"[A-Za-z0-9._~:-]+")
 # A location is also part of the host name ({location}-aiplatform.googleapis.com).
 _LOCATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def check_universe_domain(universe_domain: str | None, what: str) -> None:
+    """Refuse a credential of another universe than ``googleapis.com`` (None: not known yet).
+
+    Google Cloud's other universes (Trusted Partner Cloud, Google Distributed Cloud) serve
+    Vertex AI from hosts of their own domain (google-auth's ``universe_domain``,
+    https://googleapis.dev/python/google-auth/latest/reference/google.auth.credentials.html):
+    this package's hosts are ``googleapis.com`` ones, so a token of another universe would be
+    sent to the wrong place. Refused until supported.
+
+    Raises:
+        UniverseDomainError: another universe.
+    """
+    if universe_domain is None or universe_domain == DEFAULT_UNIVERSE_DOMAIN:
+        return
+    raise UniverseDomainError(
+        f"{what} belongs to the universe domain {universe_domain!r}; vertex-openai supports "
+        f"only {DEFAULT_UNIVERSE_DOMAIN!r} (the *aiplatform.googleapis.com hosts) for now"
+    )
 
 
 def _segment(name: str, value: object) -> str:

@@ -15,6 +15,11 @@
   ending quietly with a partial answer; a compressed stream is judged once decoded.
 * Streamed tool calls without an ``index`` (Gemini's) get one, so that every OpenAI client
   (the SDK's stream helpers, LangChain, LlamaIndex) keeps parallel calls apart.
+* An error that says how long to wait (``google.rpc.RetryInfo``, ``Retry-After``), or a 429
+  / 503 that does not, gets a ``retry-after-ms`` header the openai SDK's retries honour
+  (:mod:`vertex_openai.retries`).
+* OpenAI's ``service_tier`` request field becomes Vertex's consumption-option header
+  (Flex / Priority PayGo); an undocumented value is refused before sending.
 * A Gemini 3 chat request whose current turn has function calls no model signed gets Google's
   placeholder signature on them (:func:`~vertex_openai.gemini.sign_unsigned_tool_calls`).
 * Chat answers, unary and streamed, get the model's reasoning out of ``content`` and into
@@ -35,7 +40,7 @@ from typing import Any
 import httpx
 from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, zstd)
 
-from .errors import VertexStreamError
+from .errors import VertexOptionError, VertexStreamError
 from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
 from .reasoning import (
     ReasoningHints,
@@ -45,6 +50,7 @@ from .reasoning import (
     mark_thoughts,
     normalize_message,
 )
+from .retries import retry_delay
 
 __all__ = [
     "RAW_EVENTS",
@@ -348,10 +354,27 @@ def _is_event_stream(response: httpx.Response) -> bool:
     return str(response.headers.get("content-type", "")).startswith("text/event-stream")
 
 
+def _request_timeout(request: httpx.Request) -> float | None:
+    timeout = request.extensions.get("timeout")
+    if isinstance(timeout, Mapping):
+        values = [v for v in timeout.values() if isinstance(v, (int, float))]
+        return max(values) if values else None
+    return None
+
+
+def _retries_taken(request: httpx.Request) -> int:
+    try:
+        return max(0, int(request.headers.get("x-stainless-retry-count", "0")))
+    except ValueError:
+        return 0
+
+
 def _error_response(
     response: httpx.Response, request: httpx.Request, body: bytes
 ) -> httpx.Response:
-    """The error response with a body the openai SDK reads well (see normalize_error_body)."""
+    """The error response with a body the openai SDK reads well (see normalize_error_body),
+    and the wait Vertex asks for before a retry as ``retry-after-ms`` (see
+    :func:`~vertex_openai.retries.retry_delay`), which the openai SDK honours."""
     fixed = normalize_error_body(
         response.status_code,
         response.headers.get("content-type", ""),
@@ -359,7 +382,17 @@ def _error_response(
         request.method,
         str(request.url.copy_with(query=None)),
     )
-    return _rebuilt(response, request, body if fixed is None else fixed)
+    rebuilt = _rebuilt(response, request, body if fixed is None else fixed)
+    delay = retry_delay(
+        response.status_code,
+        response.headers,
+        body,
+        retries_taken=_retries_taken(request),
+        timeout=_request_timeout(request),
+    )
+    if delay is not None:
+        rebuilt.headers["retry-after-ms"] = str(max(1, round(delay * 1000)))
+    return rebuilt
 
 
 def _events_of(
@@ -430,6 +463,69 @@ def _streamed(
     )
 
 
+#: ``service_tier`` (OpenAI's request field) → Vertex's consumption-option header value.
+#: Priority PayGo and Flex PayGo are chosen with ``X-Vertex-AI-LLM-Shared-Request-Type:
+#: priority`` / ``flex`` (https://docs.cloud.google.com/vertex-ai/generative-ai/docs/priority-paygo,
+#: https://docs.cloud.google.com/vertex-ai/generative-ai/docs/flex-paygo); Standard PayGo is
+#: the default, without the header ("standard", and OpenAI's "default" / "auto").
+SERVICE_TIERS: dict[str, str | None] = {
+    "standard": None,
+    "default": None,
+    "auto": None,
+    "flex": "flex",
+    "priority": "priority",
+}
+SHARED_REQUEST_TYPE_HEADER = "X-Vertex-AI-LLM-Shared-Request-Type"
+_SERVICE_TIER = b'"service_tier"'
+
+
+def _with_service_tier(request: httpx.Request) -> httpx.Request:
+    """A request whose JSON ``service_tier`` became Vertex's consumption-option header.
+
+    Vertex's OpenAI-compatible route takes the tier as a header, not as OpenAI's body field;
+    the field is removed. A value Vertex does not document is refused before sending.
+
+    Raises:
+        VertexOptionError: an undocumented ``service_tier`` (``"scale"``...).
+    """
+    if request.method != "POST":
+        return request
+    try:
+        body = request.content
+    except httpx.RequestNotRead:
+        return request
+    if _SERVICE_TIER not in body:
+        return request
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return request
+    if not isinstance(payload, dict) or "service_tier" not in payload:
+        return request
+    tier = payload.pop("service_tier")
+    if tier is not None and tier not in SERVICE_TIERS:
+        raise VertexOptionError(
+            f"service_tier={tier!r} is not a Vertex AI consumption option: use one of "
+            f"{', '.join(repr(t) for t in SERVICE_TIERS)} (flex: Flex PayGo, priority: "
+            "Priority PayGo; the others: Standard PayGo)"
+        )
+    headers = [
+        (k, v)
+        for k, v in request.headers.multi_items()
+        if k.lower() not in ("content-length", SHARED_REQUEST_TYPE_HEADER.lower())
+    ]
+    value = SERVICE_TIERS.get(tier) if tier is not None else None
+    if value is not None:
+        headers.append((SHARED_REQUEST_TYPE_HEADER, value))
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=headers,
+        content=json.dumps(payload, separators=(",", ":")).encode(),
+        extensions=request.extensions,
+    )
+
+
 def _prepared(request: httpx.Request) -> tuple[httpx.Request, ReasoningHints | None]:
     """A chat request made right for Vertex, and what it tells about the answer's reasoning.
 
@@ -485,7 +581,7 @@ class VertexTransport(httpx.BaseTransport):
         self._inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request, hints = _prepared(request)
+        request, hints = _prepared(_with_service_tier(request))
         response = self._inner.handle_request(request)
         if response.status_code >= 400:
             try:
@@ -513,7 +609,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
         self._inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        request, hints = _prepared(request)
+        request, hints = _prepared(_with_service_tier(request))
         response = await self._inner.handle_async_request(request)
         if response.status_code >= 400:
             try:

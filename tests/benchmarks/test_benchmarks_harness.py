@@ -77,3 +77,22 @@ def test_markdown_table(harness: ModuleType) -> None:
     text = harness.text_table(rows).splitlines()
     assert " ".join(text[0].split()) == " ".join(harness.HEADER)
     assert text[-1] == "* LangChain invoke: n"
+
+
+def test_the_peer_rows_are_left_out_without_litellm(
+    harness: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI has no `bench` group: the peer case returns no rows and touches no emulator."""
+    monkeypatch.syspath_prepend(str(HARNESS.parent))
+    monkeypatch.setitem(sys.modules, "harness", harness)
+    try:
+        import cases
+        import peers
+
+        monkeypatch.setattr(peers, "available", lambda: False)
+        settings = harness.Settings.quick(None, profile=False)
+        assert cases.bench_peer(None, settings) == []
+        assert {"peer", "per-request"} <= set(cases.BENCHMARKS)
+    finally:
+        sys.modules.pop("cases", None)
+        sys.modules.pop("peers", None)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from support import installed
+
 pytest.importorskip("langchain_openai")
 pytest.importorskip("llama_index.core")
 pytest.importorskip("llama_index.llms.openai_like")
@@ -47,8 +49,14 @@ def test_quick_run_prints_the_table(tmp_path: Path) -> None:
         "import vertex_openai ",
         "model construction",
         "token fetches",
+        "model built per request + invoke (ADC)",
+        "credentials loaded per request",
     ):
         assert name in out, f"{name!r} missing from:\n{out}"
+    # The peer (LiteLLM through ChatLiteLLM) is an optional group: its rows come with it only.
+    peer = installed("langchain_litellm")
+    assert ("peer: invoke" in out) is peer, out
+    assert ("peer: 10 concurrent ainvoke" in out) is peer
     assert "Machine:" in out
     results = json.loads(report.read_text())["results"]
     assert {row["verdict"] for row in results} <= {"PASS", "FAIL", "-"}

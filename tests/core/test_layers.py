@@ -21,12 +21,15 @@ CORE_RANKS = {
     "schemas": 1,
     "reasoning": 1,
     "usage": 1,
+    "pool": 1,
+    "retries": 1,
+    "identity": 2,
     "transport": 2,
-    "auth": 2,
-    "connection": 3,
-    "endpoints": 4,
-    "_params": 4,
-    "wire": 4,
+    "auth": 3,
+    "connection": 4,
+    "endpoints": 5,
+    "_params": 5,
+    "wire": 5,
 }
 CORE = set(CORE_RANKS) - {"_params", "wire"}
 FRAMEWORKS = ("langchain", "langchain_core", "langchain_openai", "llama_index")

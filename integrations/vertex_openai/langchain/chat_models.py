@@ -1,9 +1,4 @@
-"""LangChain classes for Vertex AI's OpenAI-compatible API.
-
-Thin adapters: target, auth, Gemini options, thought signatures and error bodies are the
-core's (:mod:`vertex_openai.connection`, :mod:`vertex_openai.wire`); these classes only
-translate between LangChain's ``BaseChatOpenAI`` / ``OpenAIEmbeddings`` hooks and the core.
-"""
+"""``ChatVertexOpenAI``: Vertex AI chat models over langchain-openai's ``BaseChatOpenAI``."""
 
 from __future__ import annotations
 
@@ -14,35 +9,34 @@ import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
-from langchain_core.messages.block_translators import get_translator, register_translator
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from langchain_openai.embeddings.base import OpenAIEmbeddings
-from pydantic import BaseModel as PydanticBaseModel
 from pydantic import Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
-from ._params import VertexParams
-from .connection import static_token
-from .content import media_part
-from .embeddings import batches
-from .gemini import (
+from .._params import VertexParams
+from ..connection import static_token
+from ..gemini import (
     EXTRA_CONTENT_KEY,
     capture_extra_content,
     merge_extra_body,
     restore_extra_content,
 )
-from .reasoning import REASONING_KEY, restore_reasoning
-from .schemas import gemini_response_format, gemini_schema, is_gemini_model
-from .usage import Usage, read_usage
-
-__all__ = ["EXTRA_CONTENT_KEY", "ChatVertexOpenAI", "VertexOpenAIEmbeddings"]
-
-#: Secret id of the static token in LangChain serialization (never read from the environment).
-_TOKEN_SECRET_ID = "VERTEX_AI_ACCESS_TOKEN"
+from ..reasoning import REASONING_KEY, restore_reasoning
+from ..schemas import gemini_response_format, gemini_schema, is_gemini_model
+from ._base import VertexLangChain
+from ._messages import (
+    PROVIDER,
+    StreamedExtraContent,
+    captured_extra_content,
+    field_of,
+    is_model_class,
+    read_into,
+    sent_assistants,
+    with_vertex_files,
+)
 
 # BaseChatOpenAI fields that only the Responses API takes (the SDK's chat.completions.create
 # would fail on them with a TypeError).
@@ -55,166 +49,7 @@ _RESPONSES_ONLY = (
 )
 
 
-#: ``ls_provider`` (LangSmith cost tracking prices Gemini under it) and, the same name,
-#: ``response_metadata["model_provider"]``: langchain's SummarizationMiddleware trusts a
-#: message's reported token counts only when the two agree.
-PROVIDER = "google_vertexai"
-
-
-def _with_reasoning(blocks: list[Any], message: BaseMessage) -> list[Any]:
-    """``blocks`` with the message's ``reasoning_content`` first, as a standard reasoning
-    block (unless the translator gave one)."""
-    reasoning = message.additional_kwargs.get(REASONING_KEY)
-    if not isinstance(reasoning, str) or not reasoning:
-        return blocks
-    if any(isinstance(b, Mapping) and b.get("type") == "reasoning" for b in blocks):
-        return blocks
-    return [{"type": "reasoning", "reasoning": reasoning}, *blocks]
-
-
-def _register_translator() -> None:
-    """Make ``content_blocks`` of our messages show reasoning as reasoning blocks.
-
-    langchain-core picks the block translator by ``response_metadata["model_provider"]``
-    (``langchain_core.messages.block_translators``). Ours is langchain-core's own
-    ``google_vertexai`` translator, which reads string content, tool calls and metadata but not
-    ``additional_kwargs["reasoning_content"]``: it is wrapped to add that one block, and is
-    otherwise unchanged (messages of other ``google_vertexai`` integrations carry no
-    ``reasoning_content`` and come out as before).
-    """
-    base = get_translator(PROVIDER)
-    if base is None or getattr(base["translate_content"], "_vertex_openai", False):
-        return
-    unary, chunk = base["translate_content"], base["translate_content_chunk"]
-
-    def translate_content(message: AIMessage) -> list[Any]:
-        return _with_reasoning(unary(message), message)
-
-    def translate_content_chunk(message: AIMessageChunk) -> list[Any]:
-        return _with_reasoning(chunk(message), message)
-
-    translate_content._vertex_openai = True  # type: ignore[attr-defined]
-    register_translator(PROVIDER, translate_content, translate_content_chunk)
-
-
-_register_translator()
-
-
-def _usage_metadata(usage: Usage) -> UsageMetadata:
-    """LangChain's usage fields from the core's :class:`~vertex_openai.usage.Usage`."""
-    metadata = UsageMetadata(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        total_tokens=usage.total_tokens,
-        input_token_details=InputTokenDetails(),
-        output_token_details=OutputTokenDetails(),
-    )
-    # Detail keys only when known (as langchain-openai does).
-    if usage.cached_tokens is not None:
-        metadata["input_token_details"]["cache_read"] = usage.cached_tokens
-    if usage.reasoning_tokens is not None:
-        metadata["output_token_details"]["reasoning"] = usage.reasoning_tokens
-    return metadata
-
-
-def _read_into(message: BaseMessage, source: Any, usage: Any) -> None:
-    """Reasoning, usage, traffic type and provider of one answer (or chunk) onto its message."""
-    reasoning = _field(source, REASONING_KEY)
-    if isinstance(reasoning, str) and reasoning:
-        message.additional_kwargs[REASONING_KEY] = reasoning
-    read = read_usage(usage)
-    if read is not None and isinstance(message, AIMessage):
-        message.usage_metadata = _usage_metadata(read)
-        if read.traffic_type is not None:
-            message.response_metadata["traffic_type"] = read.traffic_type
-    message.response_metadata["model_provider"] = PROVIDER
-
-
-def _field(obj: Any, name: str) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    value = getattr(obj, name, None)
-    extra = getattr(obj, "model_extra", None) if value is None else None
-    return extra.get(name) if isinstance(extra, Mapping) else value
-
-
-class _VertexLangChain:
-    """What both classes do the same way: serialization policy, secrets, the connection."""
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        """False: langchain-core's loader only revives classes in its own mapping."""
-        return False
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Secret ids of the constructor arguments that hold secrets."""
-        return {"openai_api_key": _TOKEN_SECRET_ID}
-
-    def _open_connection(self: Any) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
-        """Build the one connection of a new object and the openai clients on it.
-
-        ``base_url`` must be the derived one; a proxy or custom HTTP clients are refused:
-        requests go through the connection's own signed clients.
-        """
-        custom = {
-            "openai_proxy": self.openai_proxy,
-            "http_client": self.http_client,
-            "http_async_client": self.http_async_client,
-        }
-        given = sorted(name for name, value in custom.items() if value)
-        if given:
-            raise ValueError(
-                f"{', '.join(given)} cannot be used with Vertex AI here: requests go through "
-                "the connection's own signed HTTP clients (token refresh, Vertex error bodies)"
-            )
-        self.openai_api_base = self._attach_connection(
-            self.openai_api_key, "base_url", self.openai_api_base
-        )
-        connection = self.connection
-        options = {
-            "timeout": self.request_timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-            "default_query": self.default_query,
-        }
-        options = {key: value for key, value in options.items() if value is not None}
-        return connection.openai_client(**options), connection.async_openai_client(**options)
-
-
-class _StreamedExtraContent:
-    """Keeps one stream's chunks from carrying the same captured ``extra_content`` twice.
-
-    LangChain adds chunks with ``merge_dicts``, which concatenates equal strings: a thought
-    signature seen on two deltas (or again on the final completion of a ``response_format``
-    stream) would come out doubled. The first value of each part wins.
-    """
-
-    def __init__(self) -> None:
-        self._message = False
-        self._calls: set[Any] = set()
-
-    def dedupe(self, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
-        kwargs = chunk.message.additional_kwargs
-        captured = kwargs.get(EXTRA_CONTENT_KEY)
-        if not isinstance(captured, Mapping):
-            return chunk
-        fresh: dict[str, Any] = {}
-        if "message" in captured and not self._message:
-            fresh["message"] = captured["message"]
-            self._message = True
-        calls = [c for c in captured.get("tool_calls", ()) if c.get("index") not in self._calls]
-        if calls:
-            self._calls.update(c.get("index") for c in calls)
-            fresh["tool_calls"] = calls
-        if fresh:
-            kwargs[EXTRA_CONTENT_KEY] = fresh
-        else:
-            del kwargs[EXTRA_CONTENT_KEY]
-        return chunk
-
-
-class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
+class ChatVertexOpenAI(VertexLangChain, VertexParams, BaseChatOpenAI):
     """Gemini and partner models on Vertex AI through its OpenAI-compatible Chat Completions API.
 
     Google access tokens are refreshed for you (one token source per model and all its
@@ -379,6 +214,25 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         included. ``response_metadata["model_provider"]`` is ``"google_vertexai"``, the same
         name as ``ls_provider`` (LangSmith prices Gemini under it).
 
+    Pickle and scale out:
+        Models pickle (``pickle``, ``cloudpickle``, ``copy.deepcopy``), so they can be Ray
+        task arguments, Ray Data or Spark closures and multiprocessing arguments. A pickle
+        holds the settings, the target resolved here and the credential you gave:
+        ``credentials`` without its access token (a service-account credential still holds
+        its private key, a user credential its refresh token: keep such pickles as safe as
+        the key file), a static ``api_key`` as
+        it is, nothing at all for Application Default Credentials (resolved again where the
+        copy runs). Never a live token, a connection pool or a lock: an unpickled copy
+        connects on first use and fetches its own token. An in-memory ``rate_limiter`` holds
+        a lock and does not pickle: give each worker its own (see the README, "Scale out").
+
+        ```python
+        import pickle
+
+        copy = pickle.loads(pickle.dumps(model))
+        assert copy.invoke(messages).content == "You said: I love programming."
+        ```
+
     Token usage:
         Vertex sends usage on the last streamed chunk; ``stream_usage`` is on by default.
         ``output_tokens`` include reasoning (``output_token_details["reasoning"]``), cached
@@ -419,11 +273,14 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         ``OPENAI_API_KEY`` / ``OPENAI_API_BASE`` and build unsigned clients.
         """
         self._check_chat_params()
-        self.root_client, self.root_async_client = self._open_connection()
+        self._open_connection()
         self.model_name = self.connection.model_name(self.model_name)
+        return self
+
+    def _set_clients(self) -> None:
+        self.root_client, self.root_async_client = self._openai_clients()
         self.client = self.root_client.chat.completions
         self.async_client = self.root_async_client.chat.completions
-        return self
 
     def _check_chat_params(self) -> None:
         """ValueError for what Vertex cannot do (before anything is built)."""
@@ -480,7 +337,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         if self.endpoint_id is None and is_gemini_model(model):
             for tool in tools:
                 schema_class: Any = tool.args_schema if isinstance(tool, BaseTool) else tool
-                if _is_model_class(schema_class):
+                if is_model_class(schema_class):
                     name = getattr(tool, "name", None) or getattr(schema_class, "__name__", "?")
                     gemini_schema(
                         schema_class.model_json_schema(),
@@ -510,12 +367,12 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         model = self.connection.model_name(kwargs.get("model") or self.model_name)
         gemini = self.endpoint_id is None and is_gemini_model(model)
         if gemini:
-            messages = [_with_vertex_files(m, self.file_parts) for m in messages]
+            messages = [with_vertex_files(m, self.file_parts) for m in messages]
         payload: dict[str, Any] = super()._get_request_payload(messages, stop=stop, **kwargs)
         # The model may have been renamed since (model_copy, assignment): prefix every time.
         payload["model"] = self.connection.model_name(payload.get("model"))
         self._gemini_safe(payload, payload["model"])
-        if gemini and _is_model_class(payload.get("response_format")):
+        if gemini and is_model_class(payload.get("response_format")):
             # with_structured_output(method="json_schema") with a pydantic class: the openai
             # SDK's parse() sends the class's own schema ($defs, additionalProperties) and
             # parses the answer with the class; the Gemini-safe schema goes out instead
@@ -542,9 +399,11 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
             if extra_body:
                 payload["extra_body"] = extra_body
         if any(EXTRA_CONTENT_KEY in m.additional_kwargs for m in messages):
-            restore_extra_content(payload["messages"], _captured(messages, payload["messages"]))
+            restore_extra_content(
+                payload["messages"], captured_extra_content(messages, payload["messages"])
+            )
         if any(REASONING_KEY in m.additional_kwargs for m in messages):
-            sent = _sent_assistants(messages, payload["messages"])
+            sent = sent_assistants(messages, payload["messages"])
             reasonings = [m.additional_kwargs.get(REASONING_KEY) for m in sent]
             restore_reasoning(payload["messages"], reasonings, payload["model"])
         return payload
@@ -558,14 +417,14 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         reasoning (``additional_kwargs["reasoning_content"]``), usage read by the core and
         the traffic type."""
         result = super()._create_chat_result(response, generation_info)
-        choices = _field(response, "choices")
-        usage = _field(response, "usage")
+        choices = field_of(response, "choices")
+        usage = field_of(response, "usage")
         for generation, choice in zip(result.generations, choices or (), strict=False):
-            message = _field(choice, "message")
+            message = field_of(choice, "message")
             captured = capture_extra_content(message)
             if captured:
                 generation.message.additional_kwargs[EXTRA_CONTENT_KEY] = captured
-            _read_into(generation.message, message, usage)
+            read_into(generation.message, message, usage)
         if result.llm_output is not None:
             result.llm_output["model_provider"] = PROVIDER
         return result
@@ -591,7 +450,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         captured = capture_extra_content(delta) if isinstance(delta, Mapping) else None
         if captured:
             generation_chunk.message.additional_kwargs[EXTRA_CONTENT_KEY] = captured
-        _read_into(generation_chunk.message, delta, chunk.get("usage") or inner.get("usage"))
+        read_into(generation_chunk.message, delta, chunk.get("usage") or inner.get("usage"))
         return generation_chunk
 
     def _stream(
@@ -601,7 +460,7 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        seen = _StreamedExtraContent()
+        seen = StreamedExtraContent()
         for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
             yield seen.dedupe(chunk)
 
@@ -612,166 +471,6 @@ class ChatVertexOpenAI(_VertexLangChain, VertexParams, BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        seen = _StreamedExtraContent()
+        seen = StreamedExtraContent()
         async for chunk in super()._astream(messages, stop=stop, run_manager=run_manager, **kwargs):
             yield seen.dedupe(chunk)
-
-
-def _is_model_class(value: Any) -> bool:
-    return isinstance(value, type) and issubclass(value, PydanticBaseModel)
-
-
-_MEDIA_BLOCKS = ("image", "file", "audio", "video")
-
-
-def _vertex_part(block: Mapping[str, Any], file_parts: Any) -> dict[str, Any] | None:
-    """The Vertex part for one standard data block (v1, or v0 ``source_type``), else None."""
-    kind = block.get("type")
-    if kind not in _MEDIA_BLOCKS or "file_id" in block:
-        return None
-    source = block.get("source_type")
-    if source is not None:  # v0: {"source_type": "url" | "base64" | "id", ...}
-        url = block.get("url") if source == "url" else None
-        data = block.get("data") if source == "base64" else None
-    else:
-        url, data = block.get("url"), block.get("base64")
-    if url is None and data is None:
-        return None
-    extras = block.get("extras") or block.get("metadata") or {}
-    return media_part(
-        kind,
-        url=url,
-        data=data,
-        mime_type=block.get("mime_type"),
-        filename=block.get("filename") or extras.get("filename"),
-        file_parts=file_parts,
-    )
-
-
-def _with_vertex_files(message: BaseMessage, file_parts: Any) -> BaseMessage:
-    """``message`` with its file blocks in Vertex's form (the same object when it has none).
-
-    langchain-openai would raise "OpenAI Chat Completions does not support file URLs" for a
-    ``gs://`` file and refuse video blocks; Gemini reads both (see vertex_openai.content).
-    """
-    if not isinstance(message.content, list):
-        return message
-    content: list[Any] = []
-    changed = False
-    for block in message.content:
-        part = _vertex_part(block, file_parts) if isinstance(block, Mapping) else None
-        changed = changed or part is not None
-        content.append(block if part is None else part)
-    return message.model_copy(update={"content": content}) if changed else message
-
-
-def _sent_assistants(
-    messages: list[BaseMessage], payload_messages: list[dict[str, Any]]
-) -> list[BaseMessage]:
-    """The messages sent as the payload's assistant messages, in order.
-
-    langchain-openai converts messages one to one; should that ever change, the AI messages
-    are taken in order (restore_extra_content matches tool calls by id first anyway).
-    """
-    if len(messages) == len(payload_messages):
-        pairs = zip(messages, payload_messages, strict=True)
-        return [m for m, d in pairs if d.get("role") == "assistant"]
-    return [m for m in messages if isinstance(m, AIMessage)]
-
-
-def _captured(
-    messages: list[BaseMessage], payload_messages: list[dict[str, Any]]
-) -> list[Mapping[str, Any] | None]:
-    """What was captured for each assistant message, in order."""
-    values = [
-        m.additional_kwargs.get(EXTRA_CONTENT_KEY)
-        for m in _sent_assistants(messages, payload_messages)
-    ]
-    return [value if isinstance(value, Mapping) else None for value in values]
-
-
-class VertexOpenAIEmbeddings(_VertexLangChain, VertexParams, OpenAIEmbeddings):
-    """Vertex AI embedding models through the OpenAI-compatible ``/embeddings`` route.
-
-    Same target and auth as :class:`ChatVertexOpenAI`. Texts are sent as they are (no
-    tiktoken download) and vectors are asked for as floats.
-
-    Instantiate:
-        ```python
-        from vertex_openai.langchain import VertexOpenAIEmbeddings
-        from vertex_openai.testing import VertexEmulator
-
-        emu = VertexEmulator().start()
-        embeddings = VertexOpenAIEmbeddings(
-            model="gemini-embedding-001",
-            project=emu.project,  # your project
-            location="us-central1",
-            api_endpoint=emu.url,  # omit on real Vertex AI
-            credentials=emu.credentials(),  # omit for Application Default Credentials
-        )
-        ```
-
-    Embed:
-        ```python
-        vectors = embeddings.embed_documents(["hello", "world"])
-        vector = embeddings.embed_query("hello")
-        assert vector == vectors[0]
-        vectors = await embeddings.aembed_documents(["hello", "world"])
-        emu.stop()
-        ```
-    """
-
-    model: str = ""
-    """Embedding model: ``gemini-embedding-001`` (``google/`` is added) or
-    ``publisher/model``."""
-    openai_api_key: SecretStr | None = Field(default=None, alias="api_key")
-    """A static Google access token, never refreshed (None: ``credentials`` or ADC)."""
-    openai_api_base: str | None = Field(default=None, alias="base_url")
-    """Set from the Vertex target."""
-    openai_api_version: str | None = Field(default=None, exclude=True)
-    """Unused (Azure only); ``api_version`` is Vertex's (``v1`` or ``v1beta1``)."""
-    openai_api_type: str | None = None
-    """Unused."""
-    openai_organization: str | None = Field(default=None, alias="organization")
-    """Unused by Vertex AI."""
-    openai_proxy: str | None = None
-    """Not supported (requests go through the connection's signed HTTP clients)."""
-    check_embedding_ctx_length: bool = False
-    """Send raw strings: tokenizing with tiktoken is OpenAI-specific (and downloads files)."""
-
-    _check_api_key = field_validator("openai_api_key", mode="before")(static_token)
-
-    @model_validator(mode="after")
-    def validate_environment(self) -> Self:
-        """Build the Vertex connection and the openai clients on it.
-
-        Replaces ``OpenAIEmbeddings.validate_environment`` (same name).
-        """
-        sync_client, async_client = self._open_connection()
-        self.model = self.connection.model_name(self.model)
-        self.client = sync_client.embeddings
-        self.async_client = async_client.embeddings
-        return self
-
-    @property
-    def _invocation_params(self) -> dict[str, Any]:
-        """Floats, not the openai SDK's default base64 (``model_kwargs`` may override)."""
-        return {"encoding_format": "float", **super()._invocation_params}
-
-    def embed_documents(
-        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
-    ) -> list[list[float]]:
-        """Embed ``texts`` in requests within Vertex's per-request limits (see embeddings)."""
-        vectors: list[list[float]] = []
-        for start, end in batches(texts, self.model, max_texts=chunk_size or self.chunk_size):
-            vectors += super().embed_documents(texts[start:end], end - start, **kwargs)
-        return vectors
-
-    async def aembed_documents(
-        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
-    ) -> list[list[float]]:
-        """Async :meth:`embed_documents`."""
-        vectors: list[list[float]] = []
-        for start, end in batches(texts, self.model, max_texts=chunk_size or self.chunk_size):
-            vectors += await super().aembed_documents(texts[start:end], end - start, **kwargs)
-        return vectors
