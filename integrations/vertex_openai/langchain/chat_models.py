@@ -258,6 +258,10 @@ class ChatVertexOpenAI(VertexLangChain, VertexParams, BaseChatOpenAI):
     """Always False: Vertex AI serves Chat Completions only."""
     openai_proxy: str | None = None
     """Not supported (requests go through the connection's signed HTTP clients)."""
+    http_socket_options: Sequence[tuple[int, int, int]] | None = Field(default=None, exclude=True)
+    """TCP socket options of the connection's sockets (None: langchain-openai's keep-alive
+    defaults, ``LANGCHAIN_OPENAI_TCP_*`` honoured). Declared here as newer langchain-openai
+    declares it, so that it works from our floor (1.0.1) up."""
 
     _check_api_key = field_validator("openai_api_key", mode="before")(static_token)
 
