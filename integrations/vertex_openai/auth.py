@@ -39,12 +39,12 @@ from typing import Any
 import google.auth
 import google.auth.credentials
 import google.auth.exceptions
-import httpx
 from google.auth import _helpers as _google_auth_helpers
 
 from .adc import adc_file, gcloud_adc_path
 from .errors import CredentialsError
 from .identity import Identity, adc_inputs, credential_identity
+from .sdk_http import REQUEST_NOT_READ, AuthBase, http
 from .target import check_universe_domain
 
 __all__ = [
@@ -470,7 +470,7 @@ class TokenSource:
         raise AssertionError("unreachable")
 
 
-def _timeout_of(request: httpx.Request) -> float | None:
+def _timeout_of(request: http.Request) -> float | None:
     """The request's own timeout (the model's), used as the longest wait for a token."""
     timeout = request.extensions.get("timeout")
     if isinstance(timeout, dict):
@@ -479,17 +479,20 @@ def _timeout_of(request: httpx.Request) -> float | None:
     return None
 
 
-def _replayable(request: httpx.Request) -> bool:
+def _replayable(request: http.Request) -> bool:
     """True when the request's body is in memory and can be sent again (not a generator)."""
     try:
         request.content  # noqa: B018 - raises for a streamed body not read
-    except httpx.RequestNotRead:
+    except REQUEST_NOT_READ:
         return False
     return True
 
 
-class VertexAuth(httpx.Auth):
+class VertexAuth(AuthBase):
     """``httpx.Auth`` flow: sign with a fresh token; on 401 refresh once and resend once.
+
+    Under openai 3.x it is an ``httpx2.Auth`` too (:data:`~vertex_openai.sdk_http.AuthBase`):
+    the connection's httpx2 clients and a caller's own httpx 0.x client both accept it.
 
     The resend happens only when the body can be replayed (bytes, JSON, a form; not a
     generator): a streamed upload gets the 401 as it is. A 401 to a token that itself replaced
@@ -503,9 +506,7 @@ class VertexAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"VertexAuth({self.source!r})"
 
-    def sync_auth_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(self, request: http.Request) -> Generator[http.Request, http.Response, None]:
         timeout = _timeout_of(request)
         token = self.source.token(timeout)
         self.source.sign(request.headers, token)
@@ -515,8 +516,8 @@ class VertexAuth(httpx.Auth):
             yield request
 
     async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        self, request: http.Request
+    ) -> AsyncGenerator[http.Request, http.Response]:
         timeout = _timeout_of(request)
         token = await self.source.atoken(timeout)
         self.source.sign(request.headers, token)

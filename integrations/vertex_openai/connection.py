@@ -27,11 +27,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import google.auth.credentials
-import httpx
 import openai
 
 from .auth import TokenSource, VertexAuth, shared_token_source
 from .pool import AsyncPooledTransport, PooledTransport, shared_pool
+from .sdk_http import http
 from .target import VertexTarget, resolve_target
 from .transport import AsyncVertexTransport, VertexTransport
 
@@ -49,9 +49,9 @@ __all__ = [
 #: :class:`~vertex_openai.auth.VertexAuth`, so no token is ever stored in a client or model.
 PLACEHOLDER_API_KEY = "vertex-openai-google-auth"
 
-# The openai SDK's own defaults for its httpx clients (openai._constants).
-_TIMEOUT = httpx.Timeout(timeout=600.0, connect=5.0)
-_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+# The openai SDK's own defaults for its HTTP clients (openai._constants).
+_TIMEOUT = http.Timeout(timeout=600.0, connect=5.0)
+_LIMITS = http.Limits(max_connections=1000, max_keepalive_connections=100)
 
 #: ``(level, option, value)``, as given to ``socket.setsockopt``.
 SocketOption = tuple[int, int, int]
@@ -145,7 +145,7 @@ def _socket_options(value: Sequence[Sequence[int]] | None) -> tuple[SocketOption
 @functools.lru_cache(maxsize=1)
 def _ssl_context() -> ssl.SSLContext:
     """One SSL context for every connection: building one costs ~50 ms (certifi's bundle)."""
-    return httpx.create_ssl_context()
+    return http.create_ssl_context()
 
 
 def _proxy_for(url: str) -> str | None:
@@ -156,7 +156,7 @@ def _proxy_for(url: str) -> str | None:
     given to httpx explicitly, so httpx does not mount the environment's proxies itself; this
     keeps corporate proxies working.
     """
-    parsed = httpx.URL(url)
+    parsed = http.URL(url)
     if parsed.host in ("127.0.0.1", "localhost", "::1") or parsed.host.startswith("127."):
         return None
     if urllib.request.proxy_bypass(parsed.host):
@@ -214,8 +214,8 @@ class VertexConnection:
         self._auth = VertexAuth(token_source)
         self._socket_options = _socket_options(socket_options)
         self._lock = threading.Lock()
-        self._http_client: httpx.Client | None = None
-        self._async_http_client: httpx.AsyncClient | None = None
+        self._http_client: http.Client | None = None
+        self._async_http_client: http.AsyncClient | None = None
         self._async_lease: AsyncPooledTransport | None = None
 
     @classmethod
@@ -305,7 +305,8 @@ class VertexConnection:
 
     @property
     def auth(self) -> VertexAuth:
-        """The ``httpx.Auth`` that signs requests (for a caller's own httpx client)."""
+        """The ``httpx.Auth`` that signs requests (for a caller's own httpx client; under
+        openai 3.x it is an ``httpx2.Auth`` as well, for an ``httpx2.Client``)."""
         return self._auth
 
     @property
@@ -314,7 +315,7 @@ class VertexConnection:
         return self._socket_options
 
     def _pool(self) -> Any:
-        url = httpx.URL(self.base_url)
+        url = http.URL(self.base_url)
         proxy = _proxy_for(self.base_url)
         options: dict[str, Any] = {"verify": _ssl_context(), "limits": _LIMITS, "proxy": proxy}
         if self._socket_options:
@@ -325,8 +326,11 @@ class VertexConnection:
     def _client_options(self) -> dict[str, Any]:
         return {"auth": self._auth, "timeout": _TIMEOUT, "follow_redirects": True}
 
-    def http_client(self) -> httpx.Client:
-        """This connection's sync httpx client: signed, Vertex-aware errors and streams.
+    def http_client(self) -> http.Client:
+        """This connection's sync HTTP client: signed, Vertex-aware errors and streams.
+
+        An ``httpx2.Client`` when the installed openai is built on httpx2 (openai 3.x), else
+        an ``httpx.Client`` (see :mod:`vertex_openai.sdk_http`).
 
         Its sockets are the process's shared pool for this host (see :mod:`vertex_openai.pool`).
         """
@@ -334,18 +338,19 @@ class VertexConnection:
             client = self._http_client
             if client is None or client.is_closed:
                 transport = VertexTransport(PooledTransport(self._pool()))
-                client = self._http_client = httpx.Client(
+                client = self._http_client = http.Client(
                     transport=transport, **self._client_options()
                 )
             return client
 
-    def async_http_client(self) -> httpx.AsyncClient:
-        """This connection's async httpx client; usable from any event loop (one pool each)."""
+    def async_http_client(self) -> http.AsyncClient:
+        """This connection's async HTTP client (``httpx2.AsyncClient`` under openai 3.x, else
+        ``httpx.AsyncClient``); usable from any event loop (one pool each)."""
         with self._lock:
             client = self._async_http_client
             if client is None or client.is_closed:
                 self._async_lease = AsyncPooledTransport(self._pool())
-                client = self._async_http_client = httpx.AsyncClient(
+                client = self._async_http_client = http.AsyncClient(
                     transport=AsyncVertexTransport(self._async_lease), **self._client_options()
                 )
             return client
@@ -395,7 +400,9 @@ class VertexConnection:
 
     def client_kwargs(self, *, is_async: bool) -> dict[str, Any]:
         """What an openai client on this connection is built with: the placeholder api_key
-        (the token is set per request), the base URL and the signed HTTP client."""
+        (the token is set per request), the base URL and the signed HTTP client, of the
+        library the installed openai is built on (so openai 3.x skips its httpx 0.x
+        adaptation layer)."""
         return {
             "api_key": PLACEHOLDER_API_KEY,
             "base_url": self.base_url,

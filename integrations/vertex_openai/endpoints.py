@@ -8,7 +8,7 @@ https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.end
 :func:`describe_endpoint` turns one listed endpoint into the parameters that reach it
 (``endpoint_id``, ``location``, ``api_endpoint``) for the clients and models of this package.
 
-Framework-free: httpx and the core only.
+Framework-free: the core only (its HTTP client, :mod:`vertex_openai.sdk_http`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-import httpx
 import openai
 
 from .connection import VertexConnection
+from .sdk_http import http
 from .target import VertexTarget
 
 __all__ = [
@@ -72,7 +72,7 @@ class EndpointInfo(TypedDict):
     parameters: dict[str, str]
 
 
-def _error_message(response: httpx.Response) -> str:
+def _error_message(response: http.Response) -> str:
     """Vertex's message from its (normalized) JSON error body, else the body's start."""
     message = ""
     try:
@@ -106,7 +106,7 @@ def list_endpoints(connection: VertexConnection, *, timeout: float = 60.0) -> li
         params = {"pageToken": page_token} if page_token else None
         try:
             response = client.get(url, params=params, timeout=timeout)
-        except httpx.HTTPError as exc:
+        except http.HTTPError as exc:
             raise EndpointListError(
                 f"could not reach {connection.target.origin}: {exc}", url=url
             ) from exc

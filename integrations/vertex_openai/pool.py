@@ -4,8 +4,9 @@ Every :class:`~vertex_openai.connection.VertexConnection` of a process that talk
 origin with the same transport options (proxy, TLS context, limits, socket options) uses one
 :class:`SharedPool`: one set of sockets however many models are built.
 
-* Sync requests share one ``httpx.HTTPTransport``.
-* Async requests get an ``httpx.AsyncHTTPTransport`` *per running event loop*: asyncio
+* Sync requests share one ``HTTPTransport`` (of httpx, or of httpx2 under openai 3.x:
+  :mod:`vertex_openai.sdk_http`).
+* Async requests get an ``AsyncHTTPTransport`` *per running event loop*: asyncio
   connections belong to the loop that opened them, so one model works from successive
   ``asyncio.run`` calls, from several threads each running its own loop at once, and from
   Jupyter's loop. When a loop shuts down (``asyncio.run`` returning) its pool's sockets are
@@ -29,7 +30,7 @@ import weakref
 from collections.abc import AsyncGenerator, Hashable
 from typing import Any
 
-import httpx
+from .sdk_http import http
 
 __all__ = ["AsyncPooledTransport", "PooledTransport", "SharedPool", "shared_pool"]
 
@@ -52,10 +53,10 @@ class SharedPool:
     def __init__(self, options: dict[str, Any]) -> None:
         self._options = options
         self._lock = threading.Lock()
-        self._sync: httpx.HTTPTransport | None = None
+        self._sync: http.HTTPTransport | None = None
         # id(loop) → (weak reference to the loop, its transport, the async generator that
         # closes it when the loop shuts down)
-        self._async: dict[int, tuple[Any, httpx.AsyncHTTPTransport, Any]] = {}
+        self._async: dict[int, tuple[Any, http.AsyncHTTPTransport, Any]] = {}
         self._leases = 0
         _ALL_POOLS.add(self)
 
@@ -68,7 +69,7 @@ class SharedPool:
             self._leases += 1
         return self
 
-    def release(self, *, close: bool = True) -> list[httpx.AsyncHTTPTransport]:
+    def release(self, *, close: bool = True) -> list[http.AsyncHTTPTransport]:
         """Count one user less; with ``close``, the last one closes the sync sockets now.
 
         Returns the async transports to close (on their loop) when this was the last lease.
@@ -85,17 +86,17 @@ class SharedPool:
             sync.close()
         return [transport for _, transport, _ in loops.values()]
 
-    def sync_transport(self) -> httpx.HTTPTransport:
+    def sync_transport(self) -> http.HTTPTransport:
         """The sync transport (created on first use)."""
         transport = self._sync
         if transport is None:
             with self._lock:
                 transport = self._sync
                 if transport is None:
-                    transport = self._sync = httpx.HTTPTransport(**self._options)
+                    transport = self._sync = http.HTTPTransport(**self._options)
         return transport
 
-    async def async_transport(self) -> httpx.AsyncHTTPTransport:
+    async def async_transport(self) -> http.AsyncHTTPTransport:
         """The async transport of the running event loop (created on first use there)."""
         loop = _running_loop()
         key = id(loop)
@@ -110,7 +111,7 @@ class SharedPool:
             # with them.
             for old in [k for k, (ref, *_) in self._async.items() if _loop_gone(ref)]:
                 del self._async[old]
-            transport = httpx.AsyncHTTPTransport(**self._options)
+            transport = http.AsyncHTTPTransport(**self._options)
             closer = self._closer(key, transport) if loop is not None else None
             self._async[key] = (_ref(loop), transport, closer)
         if closer is not None:
@@ -121,7 +122,7 @@ class SharedPool:
         return transport
 
     async def _closer(
-        self, key: int, transport: httpx.AsyncHTTPTransport
+        self, key: int, transport: http.AsyncHTTPTransport
     ) -> AsyncGenerator[None, None]:
         try:
             yield
@@ -163,7 +164,7 @@ def _loop_gone(ref: Any) -> bool:
     return loop is None or bool(loop.is_closed())
 
 
-class PooledTransport(httpx.BaseTransport):
+class PooledTransport(http.BaseTransport):
     """A lease on a :class:`SharedPool` for one sync client; ``close()`` ends the lease."""
 
     def __init__(self, pool: SharedPool) -> None:
@@ -171,7 +172,7 @@ class PooledTransport(httpx.BaseTransport):
         self._closed = False
         self._finalizer = weakref.finalize(self, pool.release, close=False)
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: http.Request) -> http.Response:
         return self._pool.sync_transport().handle_request(request)
 
     def close(self) -> None:
@@ -181,7 +182,7 @@ class PooledTransport(httpx.BaseTransport):
             self._pool.release()  # async transports of other loops go with their loop
 
 
-class AsyncPooledTransport(httpx.AsyncBaseTransport):
+class AsyncPooledTransport(http.AsyncBaseTransport):
     """A lease on a :class:`SharedPool` for one async client; ``aclose()`` ends the lease."""
 
     def __init__(self, pool: SharedPool) -> None:
@@ -189,7 +190,7 @@ class AsyncPooledTransport(httpx.AsyncBaseTransport):
         self._closed = False
         self._finalizer = weakref.finalize(self, pool.release, close=False)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: http.Request) -> http.Response:
         transport = await self._pool.async_transport()
         return await transport.handle_async_request(request)
 

@@ -47,7 +47,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -57,6 +56,7 @@ from starlette.types import Receive, Scope, Send
 from .auth import REMEDY
 from .connection import VertexConnection
 from .errors import CredentialsError, VertexStreamError
+from .sdk_http import http
 from .testing import _replay
 from .transport import RAW_EVENTS, VERTEX_ERROR
 
@@ -95,7 +95,7 @@ def openai_error(
     return JSONResponse({"error": error}, status_code=http_status)
 
 
-def _vertex_error(status: int, body: bytes, headers: httpx.Headers) -> JSONResponse:
+def _vertex_error(status: int, body: bytes, headers: http.Headers) -> JSONResponse:
     """Vertex's error (as the transport left it: ``{"error": {...}}``) in OpenAI's shape."""
     error: Any = None
     try:
@@ -131,7 +131,7 @@ def _failure(exc: Exception) -> JSONResponse:
         if exc.transient:
             return openai_error(503, str(exc), "service_unavailable", "credentials_unavailable")
         return openai_error(401, str(exc), "authentication_error", "google_credentials")
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, http.TimeoutException):
         return openai_error(504, "Vertex AI did not answer in time", "timeout", "upstream_timeout")
     return openai_error(
         502, f"Could not reach Vertex AI: {type(exc).__name__}: {exc}", "api_error", "upstream"
@@ -157,7 +157,7 @@ class Recorder:
         status: int,
         content_type: str,
         response: bytes,
-        headers: httpx.Headers | None = None,
+        headers: http.Headers | None = None,
     ) -> None:
         document = _replay.exchange_document(
             method="POST",
@@ -194,7 +194,7 @@ class _Relay(Response):
 
     def __init__(
         self,
-        upstream: httpx.Response,
+        upstream: http.Response,
         record: tuple[Recorder, str, Any] | None,
         raw_events: list[bytes] | None = None,
     ) -> None:
@@ -255,7 +255,7 @@ class _Relay(Response):
                     "more_body": True,
                 }
             )
-        except httpx.HTTPError as exc:
+        except http.HTTPError as exc:
             message = f"The Vertex AI stream failed: {type(exc).__name__}: {exc}"
             await send(
                 {
@@ -427,7 +427,7 @@ class _Proxy:
         )
         try:
             upstream = await client.send(upstream_request, stream=True)
-        except (CredentialsError, httpx.HTTPError) as exc:
+        except (CredentialsError, http.HTTPError) as exc:
             return _failure(exc)
         record = (self._recorder, route, body) if self._recorder is not None else None
         content_type = upstream.headers.get("content-type", _JSON)
@@ -435,7 +435,7 @@ class _Proxy:
             return _Relay(upstream, record, raw_events)
         try:
             payload = await upstream.aread()
-        except (CredentialsError, httpx.HTTPError) as exc:
+        except (CredentialsError, http.HTTPError) as exc:
             return _failure(exc)
         finally:
             await upstream.aclose()

@@ -1,6 +1,7 @@
 """Vertex's HTTP layer beneath the openai SDK: error bodies and stream integrity.
 
-:class:`VertexTransport` / :class:`AsyncVertexTransport` wrap httpx's transports:
+:class:`VertexTransport` / :class:`AsyncVertexTransport` wrap the transports of the HTTP library
+the openai SDK is built on (httpx, or httpx2 under openai 3.x: :mod:`vertex_openai.sdk_http`):
 
 * Vertex may send error bodies as a one-element JSON list ``[{"error": {...}}]`` (users'
   captures of the OpenAI-compatible endpoint, e.g. continuedev/continue#8967,
@@ -34,11 +35,8 @@ from __future__ import annotations
 import collections
 import json
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
-
-import httpx
-from httpx import _decoders  # httpx's own content decoders (gzip, deflate, br, zstd)
 
 from .errors import VertexOptionError, VertexStreamError
 from .gemini import ToolCallDeltas, sign_unsigned_tool_calls, validates_signatures
@@ -51,6 +49,7 @@ from .reasoning import (
     normalize_message,
 )
 from .retries import retry_delay
+from .sdk_http import decoders, http
 
 __all__ = [
     "RAW_EVENTS",
@@ -137,7 +136,7 @@ RAW_EVENTS = "vertex_openai.raw_events"
 VERTEX_ERROR = "vertex_openai.vertex_error"
 
 
-def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> httpx.Response:
+def _rebuilt(response: http.Response, request: http.Request, body: bytes) -> http.Response:
     headers = [
         (k, v)
         for k, v in response.headers.multi_items()
@@ -145,7 +144,7 @@ def _rebuilt(response: httpx.Response, request: httpx.Request, body: bytes) -> h
         not in ("content-length", "content-encoding", "transfer-encoding", "content-type")
     ]
     headers.append(("content-type", "application/json"))
-    return httpx.Response(
+    return http.Response(
         response.status_code,
         headers=headers,
         content=body,
@@ -189,7 +188,7 @@ class _Completion:
         """True when the end of the stream holds ``data: [DONE]`` or a finish_reason."""
         return _COMPLETE.search(b"".join(self.chunks)) is not None
 
-    def error(self, url: httpx.URL, cause: BaseException | None = None) -> VertexStreamError:
+    def error(self, url: http.URL, cause: BaseException | None = None) -> VertexStreamError:
         why = f" ({type(cause).__name__}: {cause})" if cause else ""
         return VertexStreamError(
             "The Vertex AI stream ended before the answer was complete (no finish_reason and "
@@ -231,7 +230,7 @@ class _Events:
 
     def feed(self, chunk: bytes) -> bytes:
         if self._decoder is not None:
-            chunk = self._decoder.decode(chunk)
+            chunk = _joined(self._decoder.decode(chunk))
         if self._sink is not None:
             self._sink.append(chunk)
         self.watch.feed(chunk)
@@ -242,7 +241,7 @@ class _Events:
     def end(self) -> bytes:
         rest = b""
         if self._decoder is not None:
-            rest = self._decoder.flush()
+            rest = _joined(self._decoder.flush())
             self.watch.feed(rest)
             if self._sink is not None:
                 self._sink.append(rest)
@@ -294,10 +293,16 @@ _REASONING = b'"reasoning"'
 _THOUGHT = b'"thought"'
 
 
-class _CheckedStream(httpx.SyncByteStream):
+def _joined(decoded: bytes | Iterable[bytes]) -> bytes:
+    """A content decoder's output as bytes: httpx's decoders return bytes, httpx2's yield
+    bounded pieces (see :mod:`~vertex_openai.sdk_http`)."""
+    return decoded if isinstance(decoded, bytes) else b"".join(decoded)
+
+
+class _CheckedStream(http.SyncByteStream):
     # The state belongs to the stream, not to one iteration: openai 3.x iterates the stream
     # again after [DONE] to drain it, and that second pass must not look like a cut stream.
-    def __init__(self, inner: httpx.SyncByteStream, url: httpx.URL, events: _Events) -> None:
+    def __init__(self, inner: http.SyncByteStream, url: http.URL, events: _Events) -> None:
         self._inner = inner
         self._url = url
         self._events = events
@@ -309,7 +314,7 @@ class _CheckedStream(httpx.SyncByteStream):
                 out = events.feed(chunk)
                 if out:
                     yield out
-        except httpx.TransportError as exc:
+        except http.TransportError as exc:
             if events.watch.complete:
                 raise  # the answer was whole: a plain transport error, not a cut answer
             raise events.watch.error(self._url, exc) from exc
@@ -323,8 +328,8 @@ class _CheckedStream(httpx.SyncByteStream):
         self._inner.close()
 
 
-class _AsyncCheckedStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, url: httpx.URL, events: _Events) -> None:
+class _AsyncCheckedStream(http.AsyncByteStream):
+    def __init__(self, inner: http.AsyncByteStream, url: http.URL, events: _Events) -> None:
         self._inner = inner
         self._url = url
         self._events = events
@@ -336,7 +341,7 @@ class _AsyncCheckedStream(httpx.AsyncByteStream):
                 out = events.feed(chunk)
                 if out:
                     yield out
-        except httpx.TransportError as exc:
+        except http.TransportError as exc:
             if events.watch.complete:
                 raise
             raise events.watch.error(self._url, exc) from exc
@@ -350,11 +355,11 @@ class _AsyncCheckedStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
-def _is_event_stream(response: httpx.Response) -> bool:
+def _is_event_stream(response: http.Response) -> bool:
     return str(response.headers.get("content-type", "")).startswith("text/event-stream")
 
 
-def _request_timeout(request: httpx.Request) -> float | None:
+def _request_timeout(request: http.Request) -> float | None:
     timeout = request.extensions.get("timeout")
     if isinstance(timeout, Mapping):
         values = [v for v in timeout.values() if isinstance(v, (int, float))]
@@ -362,16 +367,14 @@ def _request_timeout(request: httpx.Request) -> float | None:
     return None
 
 
-def _retries_taken(request: httpx.Request) -> int:
+def _retries_taken(request: http.Request) -> int:
     try:
         return max(0, int(request.headers.get("x-stainless-retry-count", "0")))
     except ValueError:
         return 0
 
 
-def _error_response(
-    response: httpx.Response, request: httpx.Request, body: bytes
-) -> httpx.Response:
+def _error_response(response: http.Response, request: http.Request, body: bytes) -> http.Response:
     """The error response with a body the openai SDK reads well (see normalize_error_body),
     and the wait Vertex asks for before a retry as ``retry-after-ms`` (see
     :func:`~vertex_openai.retries.retry_delay`), which the openai SDK honours."""
@@ -396,7 +399,7 @@ def _error_response(
 
 
 def _events_of(
-    response: httpx.Response, request: httpx.Request, hints: ReasoningHints | None
+    response: http.Response, request: http.Request, hints: ReasoningHints | None
 ) -> _Events | None:
     """The event processing of an SSE response; None for any other response, or for an
     encoding we do not decode (then it is passed on untouched and httpx decodes it)."""
@@ -405,7 +408,7 @@ def _events_of(
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
         return _Events(None, hints, request.extensions.get(RAW_EVENTS))
-    factory = _decoders.SUPPORTED_DECODERS.get(encoding)
+    factory = decoders.SUPPORTED_DECODERS.get(encoding)
     if factory is None:
         return None
     try:
@@ -414,13 +417,13 @@ def _events_of(
         return None
 
 
-def _is_json(response: httpx.Response) -> bool:
+def _is_json(response: http.Response) -> bool:
     return "json" in str(response.headers.get("content-type", "")).lower()
 
 
 def _unary_answer(
-    response: httpx.Response, request: httpx.Request, body: bytes, hints: ReasoningHints
-) -> httpx.Response:
+    response: http.Response, request: http.Request, body: bytes, hints: ReasoningHints
+) -> http.Response:
     """A unary chat answer with its reasoning apart (see :mod:`vertex_openai.reasoning`)."""
     if not (
         _REASONING in body
@@ -444,17 +447,17 @@ def _unary_answer(
 
 
 def _streamed(
-    response: httpx.Response,
-    request: httpx.Request,
-    stream: httpx.SyncByteStream | httpx.AsyncByteStream,
-) -> httpx.Response:
+    response: http.Response,
+    request: http.Request,
+    stream: http.SyncByteStream | http.AsyncByteStream,
+) -> http.Response:
     """``response`` with its body read through ``stream`` (decoded: no Content-Encoding)."""
     headers = [
         (k, v)
         for k, v in response.headers.multi_items()
         if k.lower() not in ("content-encoding", "content-length")
     ]
-    return httpx.Response(
+    return http.Response(
         response.status_code,
         headers=headers,
         stream=stream,
@@ -479,7 +482,7 @@ SHARED_REQUEST_TYPE_HEADER = "X-Vertex-AI-LLM-Shared-Request-Type"
 _SERVICE_TIER = b'"service_tier"'
 
 
-def _with_service_tier(request: httpx.Request) -> httpx.Request:
+def _with_service_tier(request: http.Request) -> http.Request:
     """A request whose JSON ``service_tier`` became Vertex's consumption-option header.
 
     Vertex's OpenAI-compatible route takes the tier as a header, not as OpenAI's body field;
@@ -492,7 +495,7 @@ def _with_service_tier(request: httpx.Request) -> httpx.Request:
         return request
     try:
         body = request.content
-    except httpx.RequestNotRead:
+    except http.RequestNotRead:
         return request
     if _SERVICE_TIER not in body:
         return request
@@ -517,7 +520,7 @@ def _with_service_tier(request: httpx.Request) -> httpx.Request:
     value = SERVICE_TIERS.get(tier) if tier is not None else None
     if value is not None:
         headers.append((SHARED_REQUEST_TYPE_HEADER, value))
-    return httpx.Request(
+    return http.Request(
         request.method,
         request.url,
         headers=headers,
@@ -526,7 +529,7 @@ def _with_service_tier(request: httpx.Request) -> httpx.Request:
     )
 
 
-def _prepared(request: httpx.Request) -> tuple[httpx.Request, ReasoningHints | None]:
+def _prepared(request: http.Request) -> tuple[http.Request, ReasoningHints | None]:
     """A chat request made right for Vertex, and what it tells about the answer's reasoning.
 
     * Unsigned Gemini 3 function calls of the current turn get Google's placeholder signature
@@ -542,7 +545,7 @@ def _prepared(request: httpx.Request) -> tuple[httpx.Request, ReasoningHints | N
         return request, None
     try:
         body = request.content
-    except httpx.RequestNotRead:  # a streamed upload: not ours to rewrite
+    except http.RequestNotRead:  # a streamed upload: not ours to rewrite
         return request, ReasoningHints()
     sign = _TOOL_CALLS in body and b"gemini-" in body
     mark = (b"include_thoughts" in body or b"includeThoughts" in body) and not (
@@ -564,7 +567,7 @@ def _prepared(request: httpx.Request) -> tuple[httpx.Request, ReasoningHints | N
     if not changed:
         return request, hints
     headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
-    rebuilt = httpx.Request(
+    rebuilt = http.Request(
         request.method,
         request.url,
         headers=headers,
@@ -574,13 +577,13 @@ def _prepared(request: httpx.Request) -> tuple[httpx.Request, ReasoningHints | N
     return rebuilt, hints
 
 
-class VertexTransport(httpx.BaseTransport):
+class VertexTransport(http.BaseTransport):
     """Wraps an httpx transport with Vertex's error and stream handling (see module doc)."""
 
-    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
-        self._inner = inner or httpx.HTTPTransport()
+    def __init__(self, inner: http.BaseTransport | None = None) -> None:
+        self._inner = inner or http.HTTPTransport()
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: http.Request) -> http.Response:
         request, hints = _prepared(_with_service_tier(request))
         response = self._inner.handle_request(request)
         if response.status_code >= 400:
@@ -592,7 +595,7 @@ class VertexTransport(httpx.BaseTransport):
         events = _events_of(response, request, hints)
         if events is not None:
             stream = response.stream
-            assert isinstance(stream, httpx.SyncByteStream)
+            assert isinstance(stream, http.SyncByteStream)
             return _streamed(response, request, _CheckedStream(stream, request.url, events))
         if hints is not None and _is_json(response):
             return _unary_answer(response, request, response.read(), hints)
@@ -602,13 +605,13 @@ class VertexTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class AsyncVertexTransport(httpx.AsyncBaseTransport):
+class AsyncVertexTransport(http.AsyncBaseTransport):
     """Async :class:`VertexTransport`."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self._inner = inner or httpx.AsyncHTTPTransport()
+    def __init__(self, inner: http.AsyncBaseTransport | None = None) -> None:
+        self._inner = inner or http.AsyncHTTPTransport()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: http.Request) -> http.Response:
         request, hints = _prepared(_with_service_tier(request))
         response = await self._inner.handle_async_request(request)
         if response.status_code >= 400:
@@ -620,7 +623,7 @@ class AsyncVertexTransport(httpx.AsyncBaseTransport):
         events = _events_of(response, request, hints)
         if events is not None:
             stream = response.stream
-            assert isinstance(stream, httpx.AsyncByteStream)
+            assert isinstance(stream, http.AsyncByteStream)
             return _streamed(response, request, _AsyncCheckedStream(stream, request.url, events))
         if hints is not None and _is_json(response):
             return _unary_answer(response, request, await response.aread(), hints)

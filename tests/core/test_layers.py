@@ -13,6 +13,7 @@ PACKAGE = Path(vertex_openai.__file__).parent
 # The core, bottom up: a module imports only modules of a lower rank.
 CORE_RANKS = {
     "errors": 0,
+    "sdk_http": 0,
     "target": 1,
     "adc": 1,
     "gemini": 1,
@@ -89,6 +90,8 @@ def test_module_keeps_to_its_layer(name: str) -> None:
         below = {m for m, rank in CORE_RANKS.items() if rank < CORE_RANKS[top]}
         assert ours <= below, f"{name} imports {ours - below} (not below it in the core)"
         assert not external & set(FRAMEWORKS), f"{name} imports a framework"
+        if top != "sdk_http":  # HTTP objects come from the library the openai SDK uses
+            assert not external & {"httpx", "httpx2"}, f"{name} imports httpx itself"
     elif top == "langchain":
         assert "llama_index" not in ours and not ours & {"cli", "testing"}
         assert "llama_index" not in external

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 
-import httpx
 import pytest
 
 from vertex_openai import VertexStreamError
+from vertex_openai.sdk_http import http
 from vertex_openai.transport import VertexTransport, normalize_error_body
 
 VERTEX_403 = [
@@ -60,15 +60,15 @@ def test_other_json_left_alone() -> None:
     assert normalize_error_body(400, "application/json", b'{"detail": "x"}', "GET", "u") is None
 
 
-def _sse(*events: bytes) -> httpx.MockTransport:
+def _sse(*events: bytes) -> http.MockTransport:
     """A server that sends ``events`` as separate body chunks."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
+    def handler(request: http.Request) -> http.Response:
+        return http.Response(
             200, headers={"content-type": "text/event-stream"}, content=iter(events)
         )
 
-    return httpx.MockTransport(handler)
+    return http.MockTransport(handler)
 
 
 CHUNK = b'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
@@ -80,7 +80,7 @@ LAST = b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
 )
 def test_complete_streams_pass(events: tuple[bytes, ...]) -> None:
     with (
-        httpx.Client(transport=VertexTransport(_sse(*events))) as client,
+        http.Client(transport=VertexTransport(_sse(*events))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         assert b"".join(response.iter_bytes()) == b"".join(events)
@@ -92,7 +92,7 @@ def test_done_inside_model_text_does_not_count() -> None:
         b'"finish_reason":null}]}\n\n'
     )
     with (
-        httpx.Client(transport=VertexTransport(_sse(CHUNK, fake))) as client,
+        http.Client(transport=VertexTransport(_sse(CHUNK, fake))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
         pytest.raises(VertexStreamError),
     ):
@@ -101,7 +101,7 @@ def test_done_inside_model_text_does_not_count() -> None:
 
 def test_stream_ending_early_raises() -> None:
     with (
-        httpx.Client(transport=VertexTransport(_sse(CHUNK, CHUNK))) as client,
+        http.Client(transport=VertexTransport(_sse(CHUNK, CHUNK))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
         pytest.raises(VertexStreamError, match="before the answer was complete"),
     ):
@@ -113,14 +113,14 @@ def test_completion_markers_split_across_chunks(size: int) -> None:
     body = CHUNK * 3 + LAST
     pieces = [body[i : i + size] for i in range(0, len(body), size)]
     with (
-        httpx.Client(transport=VertexTransport(_sse(*pieces))) as client,
+        http.Client(transport=VertexTransport(_sse(*pieces))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         assert b"".join(response.iter_bytes()) == body
     cut = CHUNK * 3
     pieces = [cut[i : i + size] for i in range(0, len(cut), size)]
     with (
-        httpx.Client(transport=VertexTransport(_sse(*pieces))) as client,
+        http.Client(transport=VertexTransport(_sse(*pieces))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
         pytest.raises(VertexStreamError),
     ):
@@ -188,7 +188,7 @@ def test_index_less_tool_calls_get_indexes(size: int) -> None:
     body = _events(GEMINI_CALLS)
     pieces = [body[i : i + size] for i in range(0, len(body), size)]
     with (
-        httpx.Client(transport=VertexTransport(_sse(*pieces))) as client,
+        http.Client(transport=VertexTransport(_sse(*pieces))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         received = b"".join(response.iter_bytes())
@@ -214,7 +214,7 @@ def test_partial_tool_calls_are_numbered_in_order() -> None:
         {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
     ]
     with (
-        httpx.Client(transport=VertexTransport(_sse(_events(partial)))) as client,
+        http.Client(transport=VertexTransport(_sse(_events(partial)))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         calls = _tool_call_deltas(b"".join(response.iter_bytes()))
@@ -223,42 +223,42 @@ def test_partial_tool_calls_are_numbered_in_order() -> None:
     assert [c["index"] for c in calls] == [0, 0, 0, 1]
 
 
-def _gzip_sse(body: bytes) -> httpx.MockTransport:
+def _gzip_sse(body: bytes) -> http.MockTransport:
     compressed = gzip.compress(body)
     pieces = [compressed[i : i + 7] for i in range(0, len(compressed), 7)]
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
+    def handler(request: http.Request) -> http.Response:
+        return http.Response(
             200,
             headers={"content-type": "text/event-stream", "content-encoding": "gzip"},
             content=iter(pieces),
         )
 
-    return httpx.MockTransport(handler)
+    return http.MockTransport(handler)
 
 
 def test_compressed_stream_is_judged_decoded() -> None:
     body = CHUNK * 3 + LAST
     with (
-        httpx.Client(transport=VertexTransport(_gzip_sse(body))) as client,
+        http.Client(transport=VertexTransport(_gzip_sse(body))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         assert b"".join(response.iter_bytes()) == body
         assert "content-encoding" not in response.headers
     with (
-        httpx.Client(transport=VertexTransport(_gzip_sse(CHUNK * 3))) as client,
+        http.Client(transport=VertexTransport(_gzip_sse(CHUNK * 3))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
         pytest.raises(VertexStreamError),
     ):
         b"".join(response.iter_bytes())
 
 
-def _capture(seen: list[httpx.Request]) -> httpx.MockTransport:
-    def handler(request: httpx.Request) -> httpx.Response:
+def _capture(seen: list[http.Request]) -> http.MockTransport:
+    def handler(request: http.Request) -> http.Response:
         seen.append(request)
-        return httpx.Response(200, json={"ok": True})
+        return http.Response(200, json={"ok": True})
 
-    return httpx.MockTransport(handler)
+    return http.MockTransport(handler)
 
 
 @pytest.mark.parametrize("model", ["google/gemini-3-pro-preview", "google/gemini-2.5-flash"])
@@ -274,8 +274,8 @@ def test_unsigned_gemini3_history_gets_the_placeholder_on_the_wire(model: str) -
             {"role": "tool", "tool_call_id": "x", "content": "noon"},
         ],
     }
-    seen: list[httpx.Request] = []
-    with httpx.Client(transport=VertexTransport(_capture(seen))) as client:
+    seen: list[http.Request] = []
+    with http.Client(transport=VertexTransport(_capture(seen))) as client:
         client.post("http://127.0.0.1/v1/p/endpoints/openapi/chat/completions", json=body)
         client.post("http://127.0.0.1/v1/p/endpoints/openapi/embeddings", json=body)
     chat, other = seen
@@ -329,7 +329,7 @@ def test_openai_form_streams_come_out_unchanged() -> None:
     ]
     body = _events(openai_form)
     with (
-        httpx.Client(transport=VertexTransport(_sse(body))) as client,
+        http.Client(transport=VertexTransport(_sse(body))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         assert b"".join(response.iter_bytes()) == body
@@ -356,7 +356,7 @@ def test_fragments_repeating_id_and_name_with_unstable_index() -> None:
         {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
     ]
     with (
-        httpx.Client(transport=VertexTransport(_sse(_events(stream)))) as client,
+        http.Client(transport=VertexTransport(_sse(_events(stream)))) as client,
         client.stream("POST", "http://127.0.0.1/chat/completions") as response,
     ):
         calls = _tool_call_deltas(b"".join(response.iter_bytes()))

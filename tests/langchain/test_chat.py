@@ -705,3 +705,25 @@ async def test_create_agent_three_streamed_turns_of_parallel_calls(
     steps = [m for m in requests[-1].body["messages"] if m["role"] == "assistant"]
     assert [len(s["tool_calls"]) for s in steps] == [2, 2, 2]
     assert all(s["tool_calls"][0]["extra_content"]["google"]["thought_signature"] for s in steps)
+
+
+async def test_clients_use_the_http_library_of_the_openai_sdk(
+    chat_model: Factory, embeddings_model: Callable[..., Any]
+) -> None:
+    """Under openai 3.x the models' openai clients hold httpx2 clients (as langchain-openai's
+    own do, langchain_openai/_compat.py), under 2.x httpx ones: never the SDK's adapter."""
+    from vertex_openai.sdk_http import http, sdk_uses_httpx2
+
+    model, embeddings = chat_model(), embeddings_model()
+    for sync, aclient in (
+        (model.root_client, model.root_async_client),
+        (embeddings.client._client, embeddings.async_client._client),
+    ):
+        assert isinstance(sync._client, http.Client)
+        assert isinstance(aclient._client, http.AsyncClient)
+        assert issubclass(openai.DefaultHttpxClient, type(sync._client))
+        assert issubclass(openai.DefaultAsyncHttpxClient, type(aclient._client))
+        assert sdk_uses_httpx2() == (type(sync._client).__module__.split(".")[0] == "httpx2")
+    assert (await model.ainvoke("hi")).content == "You said: hi"
+    assert model.invoke("hi").content == "You said: hi"
+    assert len(embeddings.embed_query("hi")) > 0

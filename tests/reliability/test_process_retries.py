@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import openai
 import pytest
 from openai._models import FinalRequestOptions
@@ -17,6 +16,7 @@ from openai._models import FinalRequestOptions
 import vertex_openai.auth
 from vertex_openai.cli import main
 from vertex_openai.retries import parse_duration, retry_after_header
+from vertex_openai.sdk_http import http
 from vertex_openai.testing import VertexEmulator
 
 from support import LOCATION, chat_requests, connect, fetched, user
@@ -154,13 +154,13 @@ def test_a_concurrent_401_burst_resends_with_the_new_token(
 def test_401_resend_only_with_a_replayable_body(vertex_emulator: VertexEmulator) -> None:
     emu = vertex_emulator
     connection = connect(emu)
-    http = connection.http_client()
+    signed = connection.http_client()
     url = connection.base_url + "/chat/completions"
     body = b'{"model": "google/gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}]}'
-    http.post(url, content=body, headers={"content-type": "application/json"})
+    signed.post(url, content=body, headers={"content-type": "application/json"})
     emu.revoke()
     # In memory: refreshed and sent again.
-    replayed = http.post(url, content=body, headers={"content-type": "application/json"})
+    replayed = signed.post(url, content=body, headers={"content-type": "application/json"})
     assert replayed.status_code == 200
     assert [r.status for r in chat_requests(emu)] == [200, 401, 200]
 
@@ -168,11 +168,11 @@ def test_401_resend_only_with_a_replayable_body(vertex_emulator: VertexEmulator)
         yield body
 
     emu.revoke()
-    once = http.post(url, content=streamed(), headers={"content-type": "application/json"})
+    once = signed.post(url, content=streamed(), headers={"content-type": "application/json"})
     # A generator cannot be replayed: the 401 comes back as it is, no second (empty) send.
     assert once.status_code == 401
     assert [r.status for r in chat_requests(emu)] == [200, 401, 200, 401]
-    assert isinstance(once.request.stream, httpx.SyncByteStream)
+    assert isinstance(once.request.stream, http.SyncByteStream)
 
 
 def test_the_cli_gets_the_same_policy(

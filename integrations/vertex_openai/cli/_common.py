@@ -17,6 +17,7 @@ from ..adc import locate_adc
 from ..connection import VertexConnection
 from ..endpoints import EndpointListError
 from ..errors import CredentialsError
+from ..sdk_http import http
 from ..target import resolve_target
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ def describe(exc: BaseException) -> tuple[str, int]:
         cause = exc.__cause__
         detail = str(cause) if cause is not None and str(cause) else exc.message
         return f"could not reach {where}: {detail}", EXIT_FAILURE
-    if isinstance(exc, (openai.OpenAIError, httpx.HTTPError)):
+    if isinstance(exc, (openai.OpenAIError, httpx.HTTPError, http.HTTPError)):
         return str(exc) or type(exc).__name__, EXIT_FAILURE
     if isinstance(exc, (ValueError, TypeError)):
         return str(exc), EXIT_USAGE
