@@ -2,15 +2,15 @@
 
 Run with an openai 3.x environment::
 
-    .venv-oai3/bin/python .ci/httpx2_side_by_side.py [--base process] [--rounds 15] [--calls 200]
+    .venv-oai3/bin/python benchmarks/httpx2_side_by_side.py [--base REV] [--rounds 15] [--calls 200]
 
 Sides, alternated round by round against one emulator served from a child process, each in a
 fresh interpreter (so each imports its own copy of this package):
 
 * ``ours``: ``VertexConnection.openai_client()`` of this working tree (httpx2 clients under
   openai 3.x);
-* ``base``: the same call on the package as committed on ``--base`` (``git archive``; httpx 0.x
-  clients, through openai 3.x's adaptation layer);
+* ``base``: the same call on the package as committed on ``--base`` (``git archive``; by
+  default main before the change: httpx 0.x clients, through openai 3.x's adaptation layer);
 * ``sdk-httpx2`` / ``sdk-httpx``: the bare SDK given ``httpx2.Client()`` / ``httpx.Client()``
   (no package code), the adaptation layer's cost alone.
 
@@ -99,7 +99,7 @@ def _run(side: str, env: dict[str, str], url: str, token: str, calls: int) -> tu
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--base", default="process")
+    parser.add_argument("--base", default="8536254")  # main before the httpx2 clients
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--worker", nargs=4)
