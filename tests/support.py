@@ -180,3 +180,44 @@ REASONING_FORMS = [
         settings=(("flag_thought_deltas", True),),
     ),
 ]
+
+
+#: Usage as Vertex reports it, by form: ``{name: (model, usage)}`` (queued with
+#: ``queue_reply(usage=...)``); each framework's tests say what its users must see of each.
+#: Sources: docs/wire.md, "Response shapes" (Gemini counts thinking outside
+#: ``completion_tokens``; MaaS sends a top-level ``reasoning_tokens``, 0 even when it reasoned).
+USAGE_FORMS: dict[str, tuple[str, dict[str, Any]]] = {
+    "gemini_reasoning_outside_completion": (
+        "gemini-2.5-flash",
+        {
+            "prompt_tokens": 27,
+            "completion_tokens": 45,
+            "completion_tokens_details": {"reasoning_tokens": 504},
+            "total_tokens": 576,
+            "extra_properties": {"google": {"traffic_type": "PROVISIONED_THROUGHPUT"}},
+        },
+    ),
+    "openai_reasoning_inside_completion": (
+        "gemini-2.5-flash",
+        {
+            "prompt_tokens": 10,
+            "completion_tokens": 30,
+            "completion_tokens_details": {"reasoning_tokens": 20},
+            "total_tokens": 40,
+        },
+    ),
+    "maas_top_level_zero_and_cache": (
+        "minimaxai/minimax-m2-maas",
+        {
+            "prompt_tokens": 26,
+            "completion_tokens": 259,
+            "total_tokens": 285,
+            "reasoning_tokens": 0,
+            "prompt_tokens_details": {"cached_tokens": 15},
+        },
+    ),
+    "maas_top_level_count": (
+        "deepseek-ai/deepseek-v3.2-maas",
+        {"prompt_tokens": 5, "completion_tokens": 50, "total_tokens": 55, "reasoning_tokens": 30},
+    ),
+}

@@ -15,7 +15,13 @@ import pytest
 
 from vertex_openai.testing import VertexEmulator
 
-from support import REASONING_FORMS, ReasoningForm, chat_requests, needs_llama_index
+from support import (
+    REASONING_FORMS,
+    USAGE_FORMS,
+    ReasoningForm,
+    chat_requests,
+    needs_llama_index,
+)
 
 pytestmark = needs_llama_index
 
@@ -97,45 +103,43 @@ def test_thinking_block_num_tokens(
     assert kwargs["reasoning_tokens"] == 7
 
 
+#: What LlamaIndex users see of each usage form (support.USAGE_FORMS), in
+#: ``additional_kwargs`` (completion counts reasoning, as OpenAI's; totals add up).
+USAGE_SEEN: dict[str, dict[str, Any]] = {
+    "gemini_reasoning_outside_completion": {
+        "prompt_tokens": 27,
+        "completion_tokens": 549,
+        "total_tokens": 576,
+        "reasoning_tokens": 504,
+        "traffic_type": "PROVISIONED_THROUGHPUT",
+    },
+    "openai_reasoning_inside_completion": {
+        "prompt_tokens": 10,
+        "completion_tokens": 30,
+        "total_tokens": 40,
+        "reasoning_tokens": 20,
+    },
+    "maas_top_level_zero_and_cache": {
+        "prompt_tokens": 26,
+        "completion_tokens": 259,
+        "total_tokens": 285,
+        "cached_tokens": 15,
+        "traffic_type": "ON_DEMAND",
+    },
+    "maas_top_level_count": {
+        "prompt_tokens": 5,
+        "completion_tokens": 50,
+        "total_tokens": 55,
+        "reasoning_tokens": 30,
+        "traffic_type": "ON_DEMAND",
+    },
+}
+
+
 @pytest.mark.parametrize(
     ("model", "usage", "expected"),
-    [
-        (
-            "minimaxai/minimax-m2-maas",
-            {
-                "prompt_tokens": 26,
-                "completion_tokens": 259,
-                "total_tokens": 285,
-                "reasoning_tokens": 0,
-                "prompt_tokens_details": {"cached_tokens": 15},
-            },
-            {
-                "prompt_tokens": 26,
-                "completion_tokens": 259,
-                "total_tokens": 285,
-                "cached_tokens": 15,
-                "traffic_type": "ON_DEMAND",
-            },
-        ),
-        (
-            "gemini-2.5-flash",
-            {
-                "prompt_tokens": 27,
-                "completion_tokens": 45,
-                "completion_tokens_details": {"reasoning_tokens": 504},
-                "total_tokens": 576,
-                "extra_properties": {"google": {"traffic_type": "PROVISIONED_THROUGHPUT"}},
-            },
-            {
-                "prompt_tokens": 27,
-                "completion_tokens": 549,
-                "total_tokens": 576,
-                "reasoning_tokens": 504,
-                "traffic_type": "PROVISIONED_THROUGHPUT",
-            },
-        ),
-    ],
-    ids=["maas_zero_and_cache", "gemini_reasoning_outside"],
+    [(*USAGE_FORMS[name], USAGE_SEEN[name]) for name in USAGE_SEEN],
+    ids=list(USAGE_SEEN),
 )
 async def test_usage_forms(
     vertex_emulator: VertexEmulator,
