@@ -15,9 +15,11 @@ import re
 import textwrap
 import time
 from collections.abc import Callable
-from typing import Any
+from enum import Enum
+from typing import Any, Optional
 
 import pytest
+from pydantic import BaseModel
 
 from vertex_openai import TokenSource, VertexConnection, resolve_target
 from vertex_openai.testing import RecordedRequest, VertexEmulator
@@ -221,3 +223,28 @@ USAGE_FORMS: dict[str, tuple[str, dict[str, Any]]] = {
         {"prompt_tokens": 5, "completion_tokens": 50, "total_tokens": 55, "reasoning_tokens": 30},
     ),
 }
+
+
+# -- pydantic models whose JSON Schema Gemini cannot take as is ($defs, enums, sets, Optional,
+# recursion): the Gemini-safe schema tests of both frameworks use them.
+
+
+class Color(str, Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Pet(BaseModel):
+    """A pet."""
+
+    name: str
+    color: Color
+    tags: set[str] = set()
+    age: Optional[int] = None  # noqa: UP045
+
+
+class Node(BaseModel):
+    """A tree."""
+
+    name: str
+    children: list[Node] = []

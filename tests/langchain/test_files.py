@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from enum import Enum
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -17,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from vertex_openai.testing import VertexEmulator
 
-from support import chat_requests
+from support import Node, Pet, chat_requests
 
 PDF = base64.b64encode(b"%PDF-1.4 tiny").decode()
 MP4 = base64.b64encode(b"\x00\x00\x00\x18ftypmp42").decode()
@@ -126,33 +125,12 @@ def test_partner_models_keep_langchain_conversion(
 # -- schemas ---------------------------------------------------------------------------------
 
 
-class Color(str, Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
-class Pet(BaseModel):
-    """A pet."""
-
-    name: str
-    color: Color
-    tags: set[str] = set()
-    age: Optional[int] = None  # noqa: UP045
-
-
 class Adopt(BaseModel):
     """Adopt pets."""
 
     pets: list[Pet]
     favourite: Pet | None = Field(None, description="the favourite")
     kind: Literal["person", "company"]
-
-
-class Node(BaseModel):
-    """A tree."""
-
-    name: str
-    children: list[Node] = []
 
 
 def _sent_schema(emu: VertexEmulator) -> dict[str, Any]:

@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
-from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field
 
 from vertex_openai.testing import VertexEmulator
 
-from support import chat_requests, needs_llama_index
+from support import Node, Pet, chat_requests, needs_llama_index
 
 pytestmark = needs_llama_index
 
@@ -143,32 +142,11 @@ def test_unreadable_file_refused_before_sending(
 # -- schemas ---------------------------------------------------------------------------------
 
 
-class Color(str, Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
-class Pet(BaseModel):
-    """A pet."""
-
-    name: str
-    color: Color
-    tags: set[str] = set()
-    age: Optional[int] = None  # noqa: UP045
-
-
 class Adoption(BaseModel):
     """An adoption."""
 
     pets: list[Pet]
     favourite: Pet | None = Field(None, description="the favourite")
-
-
-class Node(BaseModel):
-    """A tree."""
-
-    name: str
-    children: list[Node] = []
 
 
 class AdoptArgs(BaseModel):
