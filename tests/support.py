@@ -119,6 +119,13 @@ def run_docstring_examples(doc: str | None, *, containing: str | None = None) ->
     return namespace
 
 
+#: The question the reasoning tests ask, and what every form of REASONING_FORMS answers it
+#: with (the emulator's rules): the answer, and the reasoning.
+REASONING_QUESTION = "Why is the sky blue"
+REASONING_ANSWER = f"You said: {REASONING_QUESTION}"
+REASONING_TEXT = f"Thinking about: {REASONING_QUESTION}"
+
+
 @dataclasses.dataclass(frozen=True)
 class ReasoningForm:
     """One wire form of reasoning the emulator sends, and how a user asks for it.

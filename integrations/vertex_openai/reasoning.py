@@ -270,17 +270,21 @@ def _drop_thought_flag(holder: MutableMapping[str, Any]) -> bool:
     return True
 
 
+def _from_reasoning_field(message: MutableMapping[str, Any]) -> bool:
+    """Copy a ``reasoning`` field (the name some servers use) to ``reasoning_content`` unless
+    the message has one; True if copied. Used for whole messages and stream deltas alike."""
+    if isinstance(message.get(REASONING_KEY), str) or not isinstance(message.get("reasoning"), str):
+        return False
+    message[REASONING_KEY] = message["reasoning"]
+    return True
+
+
 def normalize_message(message: Any, hints: ReasoningHints = ReasoningHints()) -> bool:
     """Rewrite one answer message in place: answer in ``content``, reasoning in
     ``reasoning_content`` (from ``reasoning``, or split out of ``content``). True if changed."""
     if not isinstance(message, MutableMapping):
         return False
-    changed = False
-    if not isinstance(message.get(REASONING_KEY), str) and isinstance(
-        message.get("reasoning"), str
-    ):
-        message[REASONING_KEY] = message["reasoning"]
-        changed = True
+    changed = _from_reasoning_field(message)
     content = message.get("content")
     if isinstance(content, str):
         reasoning, answer = split_reasoning(
@@ -337,12 +341,7 @@ class StreamReasoning:
         return changed
 
     def _normalize_delta(self, delta: MutableMapping[str, Any], index: int) -> bool:
-        changed = False
-        if not isinstance(delta.get(REASONING_KEY), str) and isinstance(
-            delta.get("reasoning"), str
-        ):
-            delta[REASONING_KEY] = delta["reasoning"]
-            changed = True
+        changed = _from_reasoning_field(delta)
         content = delta.get("content")
         if not isinstance(content, str) or not content:
             return changed

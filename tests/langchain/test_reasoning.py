@@ -17,7 +17,10 @@ from pydantic import BaseModel
 from vertex_openai.testing import VertexEmulator
 
 from support import (
+    REASONING_ANSWER,
     REASONING_FORMS,
+    REASONING_QUESTION,
+    REASONING_TEXT,
     USAGE_FORMS,
     ReasoningForm,
     chat_requests,
@@ -26,9 +29,7 @@ from support import (
 
 pytestmark = needs_langchain
 
-QUESTION = "Why is the sky blue"
-ANSWER = f"You said: {QUESTION}"
-REASONING = f"Thinking about: {QUESTION}"
+QUESTION, ANSWER, REASONING = REASONING_QUESTION, REASONING_ANSWER, REASONING_TEXT
 
 
 def _model(chat_model: Callable[..., Any], form: ReasoningForm, **kwargs: Any) -> Any:

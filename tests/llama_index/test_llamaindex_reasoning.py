@@ -16,7 +16,10 @@ import pytest
 from vertex_openai.testing import VertexEmulator
 
 from support import (
+    REASONING_ANSWER,
     REASONING_FORMS,
+    REASONING_QUESTION,
+    REASONING_TEXT,
     USAGE_FORMS,
     ReasoningForm,
     chat_requests,
@@ -25,9 +28,7 @@ from support import (
 
 pytestmark = needs_llama_index
 
-QUESTION = "Why is the sky blue"
-ANSWER = f"You said: {QUESTION}"
-REASONING = f"Thinking about: {QUESTION}"
+QUESTION, ANSWER, REASONING = REASONING_QUESTION, REASONING_ANSWER, REASONING_TEXT
 
 
 def _llm(make_llm: Callable[..., Any], form: ReasoningForm, **kwargs: Any) -> Any:

@@ -8,12 +8,13 @@ endpoint.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import socket
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -272,12 +273,11 @@ def test_non_loopback_host_needs_a_key(host: str, key_file: Path) -> None:
     assert done.stdout == ""
 
 
-def test_client_disconnect_frees_the_upstream_stream(
-    proxy: ProxyProcess, vertex_emulator: VertexEmulator
-) -> None:
-    emu = vertex_emulator
+@contextlib.contextmanager
+def _long_stream(proxy: ProxyProcess, emu: VertexEmulator) -> Iterator[httpx.Response]:
+    """A streamed chat answer through the proxy that takes 40 s if read to the end."""
     emu.set_chunk_delay(0.2)
-    emu.queue_reply(content=" ".join(["word"] * 200))  # 40 s if read to the end
+    emu.queue_reply(content=" ".join(["word"] * 200))
     body = {
         "model": "gemini-2.5-flash",
         "stream": True,
@@ -285,6 +285,14 @@ def test_client_disconnect_frees_the_upstream_stream(
     }
     url = f"{proxy.base_url}/chat/completions"
     with httpx.Client(timeout=30) as http, http.stream("POST", url, json=body) as response:
+        yield response
+
+
+def test_client_disconnect_frees_the_upstream_stream(
+    proxy: ProxyProcess, vertex_emulator: VertexEmulator
+) -> None:
+    emu = vertex_emulator
+    with _long_stream(proxy, emu) as response:
         assert response.status_code == 200
         next(response.iter_raw())
         assert emu.active_streams == 1
@@ -297,15 +305,7 @@ def test_signal_stops_cleanly_with_a_stream_open(
     proxy: ProxyProcess, vertex_emulator: VertexEmulator, sig: int
 ) -> None:
     emu = vertex_emulator
-    emu.set_chunk_delay(0.2)
-    emu.queue_reply(content=" ".join(["word"] * 200))
-    body = {
-        "model": "gemini-2.5-flash",
-        "stream": True,
-        "messages": [{"role": "user", "content": "long"}],
-    }
-    url = f"{proxy.base_url}/chat/completions"
-    with httpx.Client(timeout=30) as http, http.stream("POST", url, json=body) as response:
+    with _long_stream(proxy, emu) as response:
         next(response.iter_raw())
         assert proxy.stop(sig) == 0
     assert "proxy stopped" in proxy.stderr

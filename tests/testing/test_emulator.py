@@ -59,12 +59,6 @@ def http(emu: VertexEmulator, token: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def client(emu: VertexEmulator, token: str) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=emu.base_url(), api_key=token, max_retries=0) as c:
-        yield c
-
-
 def chat_path(emu: VertexEmulator, endpoint: str = "openapi", version: str = "v1") -> str:
     return emu.base_url(endpoint=endpoint, version=version)[len(emu.url) :] + "/chat/completions"
 

@@ -40,12 +40,6 @@ def http(emu: VertexEmulator, token: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def client(emu: VertexEmulator, token: str) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=emu.base_url(), api_key=token, max_retries=0) as c:
-        yield c
-
-
 def user(text: str) -> dict[str, Any]:
     return {"role": "user", "content": text}
 
